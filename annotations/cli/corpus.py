@@ -1,0 +1,103 @@
+"""``redline import``, ``redline stats`` and ``redline labels``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from annotations.cli.app import DEFAULT_DB, DbOption, UserError, app, open_store, out, progress_bar
+
+
+@app.command("import")
+def import_command(
+    paths: Annotated[list[Path], typer.Argument(help=".txt, .md or .jsonl files, or folders of them.")],
+    db: DbOption = DEFAULT_DB,
+    annotator: Annotated[
+        Optional[str], typer.Option(help="Annotator of pre-annotations whose lines name none.")
+    ] = None,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Import only into a database that has no documents yet.")
+    ] = False,
+) -> None:
+    """Import articles (and pre-annotations) into the database: all or nothing."""
+    from annotations.importer import import_paths, total_bytes
+
+    store = open_store(db)
+    if if_empty and store.count_documents():
+        store.close()
+        return
+    with store, progress_bar("importing", total_bytes(paths)) as advance:
+        summary = import_paths(store, paths, annotator=annotator, progress=advance)
+    out.print(summary.line(), markup=False)
+
+
+@app.command()
+def stats(
+    db: DbOption = DEFAULT_DB,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Documents, tokens, spans per label and annotator, statuses per annotator."""
+    with open_store(db, must_exist=True) as store:
+        figures = store.stats()
+    if as_json:
+        out.print(json.dumps(figures, indent=2, ensure_ascii=False), markup=False)
+        return
+    out.print(f"{figures['documents']} documents, {figures['tokens']} tokens  ({db})", markup=False)
+    labels = figures["labels"]
+    if figures["spans"]:
+        table = Table("annotator", *labels, "total", title="spans", title_justify="left")
+        for annotator, counts in figures["spans"].items():
+            row = [str(counts.get(label, 0)) for label in labels]
+            table.add_row(annotator, *row, str(sum(counts.values())))
+        out.print(table)
+    else:
+        out.print("no spans yet", markup=False)
+    if figures["statuses"]:
+        states = ["todo", "in_progress", "done", "skipped", "flagged"]
+        table = Table("annotator", *[s.replace("_", " ") for s in states], title="status", title_justify="left")
+        for annotator, counts in figures["statuses"].items():
+            table.add_row(annotator, *[str(counts.get(s, 0)) for s in states])
+        out.print(table)
+    if figures["suggestions"]:
+        parts = ", ".join(f"{label} {n}" for label, n in figures["suggestions"].items())
+        out.print(f"suggestions: {parts}", markup=False)
+
+
+labels_app = typer.Typer(help="List the labels, or add one.", invoke_without_command=True)
+app.add_typer(labels_app, name="labels")
+
+
+@labels_app.callback()
+def labels_list(ctx: typer.Context, db: DbOption = DEFAULT_DB) -> None:
+    """List the labels with their keys and colours."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with open_store(db) as store:
+        table = Table("key", "label", "colour", "description")
+        for label in store.labels():
+            table.add_row(label.key or "", f"[{label.colour}]{label.name}[/]", label.colour, label.description)
+    out.print(table)
+
+
+@labels_app.command("add")
+def labels_add(
+    name: Annotated[str, typer.Argument(help="Lower-case name: letters, digits, '-', '_'.")],
+    key: Annotated[str, typer.Option("--key", help="The single key that tags with this label.")],
+    colour: Annotated[str, typer.Option("--colour", "--color", help="A colour: #rrggbb or a name.")] = "#56b6c2",
+    description: Annotated[str, typer.Option(help="What the label is for.")] = "",
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Add a label; the annotation screen picks it up at its next start."""
+    from rich.color import Color, ColorParseError
+
+    try:
+        Color.parse(colour)
+    except ColorParseError:
+        raise UserError(f"colour {colour!r} is not a colour (use #rrggbb or a name like 'cyan')") from None
+    with open_store(db) as store:
+        label = store.add_label(name, key, colour, description)
+    out.print(f"added label {label.name!r} on key {label.key}", markup=False)

@@ -1,0 +1,252 @@
+"""Read articles from .txt, .md and .jsonl files into ``DocumentInput``s.
+
+Reading validates everything that can be checked without the database
+(encoding, JSON, offsets, stated span text); the importer checks labels.
+Every problem is a ``CorpusError`` naming the file and line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from annotations.model import DocumentInput, Layer, SpanInput
+from annotations.textnorm import canonical
+
+TEXT_SUFFIXES = (".txt", ".md")
+SUFFIXES = (*TEXT_SUFFIXES, ".jsonl")
+
+
+class CorpusError(Exception):
+    """One line: ``FILE:LINE: what is wrong``."""
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    """Files to import, folders searched recursively, in sorted order."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+            # a folder's annotations.jsonl comes after the articles it annotates
+            files += [p for p in found if p.suffix.lower() != ".jsonl"] + [
+                p for p in found if p.suffix.lower() == ".jsonl"
+            ]
+        elif path.is_file():
+            if path.suffix.lower() not in SUFFIXES:
+                raise CorpusError(f"{path}: not a supported format (use .txt, .md or .jsonl)")
+            files.append(path)
+        else:
+            raise CorpusError(f"{path}: no such file or folder")
+    return files
+
+
+def read(path: Path, default_annotator: str | None = None) -> Iterator[DocumentInput]:
+    if path.suffix.lower() == ".jsonl":
+        yield from read_jsonl(path, default_annotator)
+    else:
+        yield read_text_file(path)
+
+
+def _decode(data: bytes, where: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise CorpusError(f"{where}: invalid UTF-8 at byte {error.start}") from None
+
+
+def read_text_file(path: Path) -> DocumentInput:
+    raw = path.read_bytes()
+    text = _decode(raw, f"{path}:1")
+    meta: dict[str, Any] = {}
+    if path.suffix.lower() == ".md":
+        meta, text = _front_matter(text, path)
+    text, _ = canonical(text)
+    if not text.strip():
+        raise CorpusError(f"{path}:1: the article is empty")
+    title = str(meta.get("title") or _first_line(text))
+    meta["file"] = path.name
+    return DocumentInput(text=text, key=path.stem, title=title, meta=meta, source=str(path), nbytes=len(raw))
+
+
+def _front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
+    """Split a leading ``---`` block of ``key: value`` lines from the body."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip("\r\n") != "---":
+        return {}, text
+    meta: dict[str, Any] = {}
+    for number, line in enumerate(lines[1:], start=2):
+        stripped = line.rstrip("\r\n")
+        if stripped == "---":
+            body = "".join(lines[number:]).lstrip("\r\n")
+            _check_meta(meta, f"{path}:1")
+            return meta, body
+        if not stripped.strip() or stripped.lstrip().startswith("#"):
+            continue
+        key, sep, value = stripped.partition(":")
+        if not sep or not key.strip() or " " in key.strip():
+            raise CorpusError(f"{path}:{number}: front matter line is not 'key: value'")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        meta[key.strip().lower()] = value
+    raise CorpusError(f"{path}:1: front matter opened with '---' is never closed")
+
+
+def _check_meta(meta: dict[str, Any], where: str) -> None:
+    published = meta.get("published")
+    if published in (None, ""):
+        meta.pop("published", None)
+        return
+    try:
+        meta["published"] = dt.date.fromisoformat(str(published)[:10]).isoformat()
+    except ValueError:
+        raise CorpusError(f"{where}: published date {published!r} is not YYYY-MM-DD") from None
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            title = line.strip().lstrip("#").strip()
+            return title if len(title) <= 200 else title[:199] + "…"
+    return ""
+
+
+def read_jsonl(path: Path, default_annotator: str | None = None) -> Iterator[DocumentInput]:
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            where = f"{path}:{number}"
+            line = _decode(raw, where)
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise CorpusError(f"{where}: malformed JSON ({error.msg} at column {error.colno})") from None
+            if not isinstance(record, dict):
+                raise CorpusError(f"{where}: expected a JSON object")
+            yield _record(record, where, path, number, default_annotator, len(raw))
+
+
+def _record(
+    record: dict[str, Any], where: str, path: Path, number: int, default_annotator: str | None, nbytes: int
+) -> DocumentInput:
+    original = record.get("text")
+    if original is None:
+        raise CorpusError(f'{where}: "text" is missing')
+    if not isinstance(original, str):
+        raise CorpusError(f'{where}: "text" must be a string')
+    if not original.strip():
+        raise CorpusError(f'{where}: "text" is empty')
+    if original.startswith("\ufeff"):
+        original = original[1:]
+    meta = record.get("meta") or {}
+    if not isinstance(meta, dict):
+        raise CorpusError(f'{where}: "meta" must be an object')
+    meta = dict(meta)
+    text, move = canonical(original)
+    key = record.get("id", meta.pop("key", None))
+    key = f"{path.stem}-{number}" if key is None else str(key)
+    title = record.get("title") or meta.pop("title", None) or _first_line(text)
+    status = meta.pop("status", None)
+    note = meta.pop("note", "") or ""
+    for transient in ("annotator", "updated_at"):
+        meta.pop(transient, None)
+    _check_meta(meta, where)
+    layer = _layer(record, original, move, where, default_annotator)
+    if layer is not None and status is not None:
+        layer.status, layer.note = str(status), str(note)
+    return DocumentInput(
+        text=text,
+        key=key,
+        title=str(title),
+        meta=meta,
+        source=where,
+        layers=[layer] if layer is not None else [],
+        nbytes=nbytes,
+    )
+
+
+def _annotator(record: dict[str, Any], default: str | None) -> str | None:
+    for field in ("_annotator_id", "_session_id", "annotator"):
+        value = record.get(field)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return default
+
+
+def _layer(
+    record: dict[str, Any], original: str, move: Any, where: str, default_annotator: str | None
+) -> Layer | None:
+    """The line's pre-annotations, offsets moved onto the canonical text."""
+    raw_spans: list[tuple[int, int, str, str | None, Any]] = []
+    spans = record.get("spans")
+    if spans is not None:
+        if not isinstance(spans, list):
+            raise CorpusError(f'{where}: "spans" must be a list')
+        for span in spans:
+            if not isinstance(span, dict):
+                raise CorpusError(f'{where}: each span must be an object with "start", "end", "label"')
+            raw_spans.append((span.get("start"), span.get("end"), span.get("label"), span.get("text"), span.get("norm")))
+    for field in ("label", "labels"):
+        doccano = record.get(field)
+        if isinstance(doccano, list):
+            for item in doccano:
+                if not isinstance(item, list) or len(item) != 3:
+                    raise CorpusError(f'{where}: each doccano "{field}" item must be [start, end, label]')
+                raw_spans.append((item[0], item[1], item[2], None, None))
+    entities = record.get("entities")
+    if isinstance(entities, list):
+        for item in entities:
+            if not isinstance(item, dict):
+                raise CorpusError(f'{where}: each doccano entity must be an object')
+            raw_spans.append((item.get("start_offset"), item.get("end_offset"), item.get("label"), None, None))
+    answer = record.get("answer")
+    has_status = isinstance(record.get("meta"), dict) and bool(record["meta"].get("status"))
+    if not raw_spans and not has_status and answer != "reject":
+        return None
+    annotator = _annotator(record, default_annotator)
+    if annotator is None:
+        if not raw_spans:
+            return None
+        raise CorpusError(f"{where}: spans need an annotator: set \"_annotator_id\" or pass --annotator")
+    layer = Layer(annotator=annotator)
+    index_of: dict[tuple[int, int, str], int] = {}
+    for start, end, label, stated, norm in raw_spans:
+        if not isinstance(start, int) or not isinstance(end, int) or isinstance(start, bool) or isinstance(end, bool):
+            raise CorpusError(f"{where}: span offsets must be integers, got {start!r}, {end!r}")
+        if not isinstance(label, str) or not label.strip():
+            raise CorpusError(f"{where}: span [{start}, {end}) has no label")
+        if not 0 <= start < end <= len(original):
+            raise CorpusError(f"{where}: span [{start}, {end}) is outside the text (length {len(original)})")
+        if stated is not None and stated != original[start:end]:
+            raise CorpusError(
+                f"{where}: span [{start}, {end}) says {_short(stated)} but the text there is {_short(original[start:end])}"
+            )
+        if norm is not None and not isinstance(norm, dict):
+            raise CorpusError(f'{where}: span [{start}, {end}) "norm" must be an object')
+        label = label.strip().lower()
+        index_of[(start, end, label)] = len(layer.spans)
+        layer.spans.append(SpanInput(label, move(start), move(end), norm))
+    relations = record.get("relations")
+    if isinstance(relations, list):
+        for relation in relations:
+            head = relation.get("head_span") if isinstance(relation, dict) else None
+            child = relation.get("child_span") if isinstance(relation, dict) else None
+            if not isinstance(head, dict) or not isinstance(child, dict):
+                raise CorpusError(f'{where}: each relation needs "head_span" and "child_span"')
+            try:
+                claim = index_of[(head["start"], head["end"], str(head["label"]).lower())]
+                target = index_of[(child["start"], child["end"], str(child["label"]).lower())]
+            except KeyError:
+                raise CorpusError(f"{where}: a relation joins spans that are not in \"spans\"") from None
+            layer.links.append((claim, target))
+    if answer == "reject" and layer.status is None:
+        layer.status = "skipped"
+    return layer
+
+
+def _short(value: str) -> str:
+    return json.dumps(value if len(value) <= 40 else value[:39] + "…", ensure_ascii=False)

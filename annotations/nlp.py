@@ -1,0 +1,39 @@
+"""spaCy at import time: tokenization. The TUI never imports this module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+BATCH_SIZE = 64
+
+
+@lru_cache(maxsize=1)
+def blank() -> Language:
+    """spaCy's blank English pipeline: its tokenizer needs no download."""
+    import spacy
+
+    return spacy.blank("en")
+
+
+def token_offsets(doc: Doc) -> list[tuple[int, int]]:
+    """Every token of ``doc`` as (start, end) code-point offsets."""
+    from spacy.attrs import IDX, LENGTH
+
+    if len(doc) == 0:
+        return []
+    array = doc.to_array([IDX, LENGTH])
+    starts = array[:, 0].tolist()
+    ends = (array[:, 0] + array[:, 1]).tolist()
+    return list(zip(starts, ends))
+
+
+def tokenize(texts: Iterable[str], batch_size: int = BATCH_SIZE) -> Iterator[list[tuple[int, int]]]:
+    """Token offsets for each text, batched through ``nlp.pipe``."""
+    for doc in blank().pipe(texts, batch_size=batch_size):
+        yield token_offsets(doc)

@@ -1,0 +1,902 @@
+"""The one way to read and write a Redline database.
+
+Every public write is one transaction (``BEGIN IMMEDIATE``, so concurrent
+writers queue on the busy timeout instead of failing half-way), committed
+before the method returns. Reads see the latest committed state. Nothing
+here knows about screens or spaCy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import random
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from annotations import migrations
+from annotations.model import (
+    GOLD,
+    STATUSES,
+    Action,
+    Annotator,
+    Document,
+    DocumentInfo,
+    DocumentInput,
+    Label,
+    Link,
+    Span,
+    Status,
+    Suggestion,
+)
+
+SCHEMA_PATH = Path(__file__).with_name("schema.sql")
+BUSY_TIMEOUT_MS = 10_000
+UNDOABLE = frozenset(
+    {"add_span", "remove_span", "add_link", "remove_link", "set_norm", "reject_suggestion"}
+)
+
+
+class StoreError(Exception):
+    """A problem the user can act on; its message is one line."""
+
+
+def schema_version() -> int:
+    """The version schema.sql declares in its ``schema-version:`` comment."""
+    for line in SCHEMA_PATH.read_text(encoding="utf-8").splitlines():
+        if "schema-version:" in line:
+            return int(line.split("schema-version:")[1])
+    raise RuntimeError(f"{SCHEMA_PATH} declares no schema-version")
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{int(time.time() * 1000) % 1000:03d}Z"
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _norm(raw: str | None) -> dict[str, Any] | None:
+    return None if raw is None else json.loads(raw)
+
+
+def _flat_tokens(tokens: Iterable[tuple[int, int]]) -> str:
+    return _dumps([offset for token in tokens for offset in token])
+
+
+def _pairs(flat: list[int]) -> list[tuple[int, int]]:
+    return list(zip(flat[0::2], flat[1::2]))
+
+
+class Store:
+    """A Redline database file, opened, migrated and ready."""
+
+    def __init__(self, path: str | Path = "redline.db", *, create: bool = True) -> None:
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise StoreError(f"{self.path}: no such database")
+        try:
+            conn = sqlite3.connect(
+                str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
+            )
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA journal_mode = WAL")
+            # WAL + NORMAL: a commit survives the process being killed at any
+            # moment; only a power cut can lose the last transactions.
+            conn.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{self.path}: not a Redline database ({error})") from None
+        self.db = sqlite_utils.Database(conn)
+        self.conn = conn
+        self._label_cache: dict[str, Label] | None = None
+        self._annotator_cache: dict[str, Annotator] = {}
+        self._prepare()
+
+    # -- connection and schema ------------------------------------------------
+
+    def _prepare(self) -> None:
+        current = schema_version()
+        found = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if found > current:
+            raise StoreError(
+                f"{self.path}: database schema version {found} is newer than this "
+                f"Redline understands ({current}); upgrade Redline to open it"
+            )
+        if found == current:
+            return
+        has_tables = self.conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'documents'"
+        ).fetchone()[0]
+        if found == 0 and has_tables:
+            raise StoreError(f"{self.path}: not a Redline database (no schema version)")
+        with self.transaction():
+            if has_tables:
+                migrations.upgrade(self.conn, found, current)
+            for statement in _statements(SCHEMA_PATH.read_text(encoding="utf-8")):
+                self.conn.execute(statement)
+            self.conn.execute(f"PRAGMA user_version = {current}")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction; nested calls join the outer one."""
+        if self.conn.in_transaction:
+            with self.db.atomic():  # a savepoint
+                yield
+            return
+        delay = 0.01
+        for attempt in range(12):
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) and "busy" not in str(error) or attempt == 11:
+                    raise
+                time.sleep(delay * (1 + random.random()))
+                delay = min(delay * 2, 0.5)
+        try:
+            yield
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    def _rows(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, params).fetchall()
+
+    def _one(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> Any:
+        row = self.conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    # -- labels ---------------------------------------------------------------
+
+    def labels(self) -> list[Label]:
+        if self._label_cache is None:
+            rows = self._rows(
+                "SELECT id, name, key, colour, description, position FROM labels ORDER BY position, id"
+            )
+            self._label_cache = {row[1]: Label(*row) for row in rows}
+        return list(self._label_cache.values())
+
+    def label(self, name: str) -> Label:
+        self.labels()
+        assert self._label_cache is not None
+        try:
+            return self._label_cache[name]
+        except KeyError:
+            known = ", ".join(self._label_cache)
+            raise StoreError(f"unknown label {name!r} (labels: {known})") from None
+
+    def _label_by_id(self, label_id: int) -> Label:
+        return next(label for label in self.labels() if label.id == label_id)
+
+    def add_label(self, name: str, key: str | None, colour: str = "#56b6c2", description: str = "") -> Label:
+        name = name.strip().lower()
+        if not name or any(not (c.isalnum() or c in "_-") for c in name):
+            raise StoreError(f"label name {name!r}: use letters, digits, '-' or '_'")
+        if key is not None and len(key) != 1:
+            raise StoreError(f"label key {key!r}: must be a single character")
+        self.labels()
+        assert self._label_cache is not None
+        if name in self._label_cache:
+            raise StoreError(f"label {name!r} already exists")
+        for label in self._label_cache.values():
+            if key is not None and label.key == key:
+                raise StoreError(f"key {key!r} is already used by label {label.name!r}")
+        with self.transaction():
+            position = (self._one("SELECT max(position) FROM labels") or 0) + 1
+            self.conn.execute(
+                "INSERT INTO labels (name, key, colour, description, position) VALUES (?, ?, ?, ?, ?)",
+                (name, key, colour, description, position),
+            )
+        self._label_cache = None
+        return self.label(name)
+
+    # -- annotators -----------------------------------------------------------
+
+    def annotator(self, name: str, *, kind: str = "human") -> Annotator:
+        """The annotator called ``name``, created on first use."""
+        name = name.strip()
+        if not name:
+            raise StoreError("annotator name is empty")
+        cached = self._annotator_cache.get(name)
+        if cached is not None:
+            return cached
+        if kind == "human" and name == GOLD:
+            raise StoreError(f"annotator name {GOLD!r} is reserved for the adjudicated layer")
+        row = self.conn.execute("SELECT id, name, kind FROM annotators WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            with self.transaction():
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO annotators (name, kind) VALUES (?, ?)", (name, kind)
+                )
+            row = self.conn.execute(
+                "SELECT id, name, kind FROM annotators WHERE name = ?", (name,)
+            ).fetchone()
+        annotator = Annotator(*row)
+        self._annotator_cache[name] = annotator
+        return annotator
+
+    def gold(self) -> Annotator:
+        return self.annotator(GOLD, kind="gold")
+
+    def annotators(self, *, include_gold: bool = False) -> list[Annotator]:
+        rows = self._rows("SELECT id, name, kind FROM annotators ORDER BY name")
+        return [Annotator(*row) for row in rows if include_gold or row[2] == "human"]
+
+    def find_annotator(self, name: str) -> Annotator:
+        """An existing annotator; a one-line error naming those that exist."""
+        row = self.conn.execute("SELECT id, name, kind FROM annotators WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            known = ", ".join(a.name for a in self.annotators(include_gold=True)) or "none"
+            raise StoreError(f"unknown annotator {name!r} (annotators: {known})")
+        return Annotator(*row)
+
+    # -- documents ------------------------------------------------------------
+
+    def count_documents(self) -> int:
+        return self._one("SELECT count(*) FROM documents")
+
+    def documents(self) -> list[DocumentInfo]:
+        rows = self._rows(
+            "SELECT id, key, title, meta, position, length FROM documents ORDER BY position, id"
+        )
+        return [DocumentInfo(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5]) for r in rows]
+
+    def document(self, document_id: int) -> Document:
+        row = self.conn.execute(
+            "SELECT id, key, title, text, sha256, meta, position, tokens FROM documents WHERE id = ?",
+            (document_id,),
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"no document with id {document_id}")
+        return self._document(row)
+
+    def document_by_key(self, key: str) -> Document:
+        row = self.conn.execute(
+            "SELECT id, key, title, text, sha256, meta, position, tokens FROM documents WHERE key = ?",
+            (key,),
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"no document with key {key!r}")
+        return self._document(row)
+
+    def document_id_for_hash(self, digest: str) -> int | None:
+        return self._one("SELECT id FROM documents WHERE sha256 = ?", (digest,))
+
+    @staticmethod
+    def _document(row: sqlite3.Row) -> Document:
+        return Document(
+            row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), row[6], _pairs(json.loads(row[7]))
+        )
+
+    def iter_documents(self, document_ids: Iterable[int] | None = None) -> Iterator[Document]:
+        """Documents in corpus order, streamed: memory does not grow with the corpus."""
+        sql = "SELECT id, key, title, text, sha256, meta, position, tokens FROM documents"
+        if document_ids is None:
+            cursor = self.conn.execute(sql + " ORDER BY position, id")
+            for row in cursor:
+                yield self._document(row)
+        else:
+            for document_id in document_ids:
+                yield self.document(document_id)
+
+    def add_document(self, item: DocumentInput) -> tuple[int, bool]:
+        """Store a document unless its text is present; returns (id, added).
+
+        Call inside ``transaction()`` when adding many: the caller decides
+        what is one all-or-nothing unit.
+        """
+        digest = sha256(item.text)
+        existing = self.document_id_for_hash(digest)
+        if existing is not None:
+            return existing, False
+        if item.tokens is None:
+            raise ValueError("documents are stored with their tokens")
+        key = self._free_key(item.key or digest[:12])
+        with self.transaction():
+            position = (self._one("SELECT max(position) FROM documents") or 0) + 1
+            cursor = self.conn.execute(
+                "INSERT INTO documents (key, title, text, length, sha256, meta, tokens, position)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    key,
+                    item.title,
+                    item.text,
+                    len(item.text),
+                    digest,
+                    _dumps(item.meta),
+                    _flat_tokens(item.tokens),
+                    position,
+                ),
+            )
+        return int(cursor.lastrowid), True
+
+    def _free_key(self, key: str) -> str:
+        candidate, n = key, 1
+        while self._one("SELECT 1 FROM documents WHERE key = ?", (candidate,)):
+            n += 1
+            candidate = f"{key}-{n}"
+        return candidate
+
+    # -- spans ----------------------------------------------------------------
+
+    _SPAN_SELECT = (
+        "SELECT s.id, s.document_id, a.name, l.name, s.start_char, s.end_char, s.origin, s.norm,"
+        " d.name, s.created_at, s.updated_at FROM spans s"
+        " JOIN annotators a ON a.id = s.annotator_id JOIN labels l ON l.id = s.label_id"
+        " LEFT JOIN annotators d ON d.id = s.decided_by"
+    )
+
+    @staticmethod
+    def _span(row: sqlite3.Row) -> Span:
+        return Span(row[0], row[1], row[2], row[3], row[4], row[5], row[6], _norm(row[7]), row[8], row[9], row[10])
+
+    def spans(self, document_id: int, annotator: str | None = None) -> list[Span]:
+        """The spans of one document, in reading order: one layer, or all of them."""
+        if annotator is None:
+            rows = self._rows(
+                self._SPAN_SELECT + " WHERE s.document_id = ? ORDER BY s.start_char, s.end_char DESC, l.position",
+                (document_id,),
+            )
+        else:
+            rows = self._rows(
+                self._SPAN_SELECT
+                + " WHERE s.document_id = ? AND a.name = ? ORDER BY s.start_char, s.end_char DESC, l.position",
+                (document_id, annotator),
+            )
+        return [self._span(row) for row in rows]
+
+    def span(self, span_id: int) -> Span | None:
+        row = self.conn.execute(self._SPAN_SELECT + " WHERE s.id = ?", (span_id,)).fetchone()
+        return None if row is None else self._span(row)
+
+    def _insert_span(
+        self,
+        document_id: int,
+        annotator: Annotator,
+        label: Label,
+        start: int,
+        end: int,
+        origin: str,
+        norm: dict[str, Any] | None,
+        *,
+        span_id: int | None = None,
+        decided_by: int | None = None,
+    ) -> int | None:
+        """Insert one span; None when that exact span is already in the layer."""
+        try:
+            cursor = self.conn.execute(
+                "INSERT INTO spans (id, document_id, annotator_id, label_id, start_char, end_char,"
+                " origin, norm, decided_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    span_id,
+                    document_id,
+                    annotator.id,
+                    label.id,
+                    start,
+                    end,
+                    origin,
+                    None if norm is None else _dumps(norm),
+                    decided_by,
+                ),
+            )
+        except sqlite3.IntegrityError as error:
+            message = str(error)
+            if "UNIQUE" in message:
+                return None
+            if "past the end" in message or "CHECK" in message:
+                raise StoreError(f"span [{start}, {end}) is not inside the document") from None
+            raise
+        return int(cursor.lastrowid)
+
+    def add_span(
+        self,
+        document_id: int,
+        annotator: str,
+        label: str,
+        start: int,
+        end: int,
+        *,
+        origin: str = "manual",
+        norm: dict[str, Any] | None = None,
+    ) -> Span | None:
+        """Tag [start, end) with ``label`` in the annotator's layer and log it.
+
+        Returns the new span, or None when the layer already has exactly that
+        span (the same key twice removes nothing and adds nothing).
+        """
+        who = self.annotator(annotator)
+        what = self.label(label)
+        with self.transaction():
+            span_id = self._insert_span(document_id, who, what, start, end, origin, norm)
+            if span_id is None:
+                return None
+            span = self.span(span_id)
+            assert span is not None
+            self._log(who, document_id, "add_span", span_id, {"span": _span_payload(span)})
+        return span
+
+    def remove_span(self, span_id: int, annotator: str) -> Span | None:
+        who = self.annotator(annotator)
+        with self.transaction():
+            span = self.span(span_id)
+            if span is None or span.annotator != who.name:
+                return None
+            links = [
+                [claim, target]
+                for claim, target in self._rows(
+                    "SELECT claim_id, target_id FROM links WHERE claim_id = ? OR target_id = ?",
+                    (span_id, span_id),
+                )
+            ]
+            self.conn.execute("DELETE FROM spans WHERE id = ?", (span_id,))
+            self._log(who, span.document_id, "remove_span", span_id, {"span": _span_payload(span), "links": links})
+        return span
+
+    def set_norm(self, span_id: int, annotator: str, norm: dict[str, Any] | None) -> Span | None:
+        who = self.annotator(annotator)
+        with self.transaction():
+            span = self.span(span_id)
+            if span is None or span.annotator != who.name:
+                return None
+            self.conn.execute(
+                "UPDATE spans SET norm = ?, updated_at = ? WHERE id = ?",
+                (None if norm is None else _dumps(norm), _now(), span_id),
+            )
+            self._log(who, span.document_id, "set_norm", span_id, {"old": span.norm, "new": norm})
+        return self.span(span_id)
+
+    # -- links ----------------------------------------------------------------
+
+    def links(self, document_id: int, annotator: str | None = None) -> list[Link]:
+        sql = (
+            "SELECT k.id, k.claim_id, k.target_id FROM links k JOIN spans s ON s.id = k.claim_id"
+            " JOIN annotators a ON a.id = s.annotator_id WHERE s.document_id = ?"
+        )
+        params: list[Any] = [document_id]
+        if annotator is not None:
+            sql += " AND a.name = ?"
+            params.append(annotator)
+        return [Link(*row) for row in self._rows(sql + " ORDER BY k.id", params)]
+
+    def add_link(self, claim_id: int, target_id: int, annotator: str) -> Link | None:
+        who = self.annotator(annotator)
+        with self.transaction():
+            claim, target = self.span(claim_id), self.span(target_id)
+            if claim is None or target is None:
+                raise StoreError("both spans of a link must exist")
+            if claim.label != "claim":
+                raise StoreError("a link starts at a claim span")
+            if target.label == "claim":
+                raise StoreError("a claim links to a source, figure or date span, not another claim")
+            if claim.annotator != who.name or target.annotator != who.name or claim.document_id != target.document_id:
+                raise StoreError("a link joins two spans of one layer of one document")
+            cursor = self.conn.execute(
+                "INSERT OR IGNORE INTO links (claim_id, target_id) VALUES (?, ?)", (claim_id, target_id)
+            )
+            if cursor.rowcount == 0:
+                return None
+            self._log(who, claim.document_id, "add_link", claim_id, {"claim": claim_id, "target": target_id})
+            return Link(int(cursor.lastrowid), claim_id, target_id)
+
+    def remove_link(self, claim_id: int, target_id: int, annotator: str) -> bool:
+        who = self.annotator(annotator)
+        with self.transaction():
+            claim = self.span(claim_id)
+            if claim is None or claim.annotator != who.name:
+                return False
+            cursor = self.conn.execute(
+                "DELETE FROM links WHERE claim_id = ? AND target_id = ?", (claim_id, target_id)
+            )
+            if cursor.rowcount == 0:
+                return False
+            self._log(who, claim.document_id, "remove_link", claim_id, {"claim": claim_id, "target": target_id})
+        return True
+
+    # -- status ---------------------------------------------------------------
+
+    def status(self, document_id: int, annotator: str) -> Status:
+        row = self.conn.execute(
+            "SELECT st.status, st.note, st.updated_at FROM statuses st JOIN annotators a ON a.id = st.annotator_id"
+            " WHERE st.document_id = ? AND a.name = ?",
+            (document_id, annotator),
+        ).fetchone()
+        if row is None:
+            return Status(document_id, annotator)
+        return Status(document_id, annotator, row[0], row[1], row[2])
+
+    def statuses(self, annotator: str) -> dict[int, Status]:
+        rows = self._rows(
+            "SELECT st.document_id, st.status, st.note, st.updated_at FROM statuses st"
+            " JOIN annotators a ON a.id = st.annotator_id WHERE a.name = ?",
+            (annotator,),
+        )
+        return {r[0]: Status(r[0], annotator, r[1], r[2], r[3]) for r in rows}
+
+    def set_status(self, document_id: int, annotator: str, status: str, note: str = "") -> Status:
+        if status not in STATUSES:
+            raise StoreError(f"unknown status {status!r} (statuses: {', '.join(STATUSES)})")
+        who = self.annotator(annotator)
+        with self.transaction():
+            self._set_status(document_id, who, status, note)
+            self._log(who, document_id, "set_status", None, {"status": status, "note": note})
+        return self.status(document_id, annotator)
+
+    def _set_status(self, document_id: int, who: Annotator, status: str, note: str) -> None:
+        self.conn.execute(
+            "INSERT INTO statuses (document_id, annotator_id, status, note, updated_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (document_id, annotator_id) DO UPDATE SET status = excluded.status,"
+            " note = excluded.note, updated_at = excluded.updated_at",
+            (document_id, who.id, status, note, _now()),
+        )
+
+    # -- suggestions ----------------------------------------------------------
+
+    def suggestions(self, document_id: int, annotator: str | None = None) -> list[Suggestion]:
+        """Suggestions of a document; for an annotator, those still open to them
+        (not already in their layer, not rejected by them)."""
+        sql = (
+            "SELECT g.id, g.document_id, l.name, g.start_char, g.end_char, g.source, g.score, g.norm"
+            " FROM suggestions g JOIN labels l ON l.id = g.label_id WHERE g.document_id = ?"
+        )
+        params: list[Any] = [document_id]
+        if annotator is not None:
+            who = self.annotator(annotator)
+            sql += (
+                " AND NOT EXISTS (SELECT 1 FROM spans s WHERE s.document_id = g.document_id"
+                " AND s.annotator_id = ? AND s.label_id = g.label_id AND s.start_char = g.start_char"
+                " AND s.end_char = g.end_char)"
+                " AND NOT EXISTS (SELECT 1 FROM rejections r WHERE r.document_id = g.document_id"
+                " AND r.annotator_id = ? AND r.label_id = g.label_id AND r.start_char = g.start_char"
+                " AND r.end_char = g.end_char)"
+            )
+            params += [who.id, who.id]
+        rows = self._rows(sql + " ORDER BY g.start_char, g.end_char DESC, l.position", params)
+        return [Suggestion(r[0], r[1], r[2], r[3], r[4], r[5], r[6], _norm(r[7])) for r in rows]
+
+    def replace_suggestions(
+        self,
+        document_id: int,
+        source: str,
+        items: Iterable[tuple[str, int, int, float | None, dict[str, Any] | None]],
+    ) -> int:
+        """Replace one source's suggestions for a document with ``items``
+        (label, start, end, score, norm); returns how many were stored."""
+        labels = {label.name: label.id for label in self.labels()}
+        rows = [
+            (document_id, labels[label], start, end, source, score, None if norm is None else _dumps(norm))
+            for label, start, end, score, norm in items
+            if label in labels
+        ]
+        with self.transaction():
+            self.conn.execute(
+                "DELETE FROM suggestions WHERE document_id = ? AND source = ?", (document_id, source)
+            )
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO suggestions (document_id, label_id, start_char, end_char, source, score, norm)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+        return len(rows)
+
+    def accept_suggestion(self, suggestion: Suggestion, annotator: str) -> Span | None:
+        return self.add_span(
+            suggestion.document_id,
+            annotator,
+            suggestion.label,
+            suggestion.start,
+            suggestion.end,
+            origin="suggested",
+            norm=suggestion.norm,
+        )
+
+    def reject_suggestion(self, suggestion: Suggestion, annotator: str) -> None:
+        who = self.annotator(annotator)
+        label = self.label(suggestion.label)
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO rejections (document_id, annotator_id, label_id, start_char, end_char)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (suggestion.document_id, who.id, label.id, suggestion.start, suggestion.end),
+            )
+            self._log(
+                who,
+                suggestion.document_id,
+                "reject_suggestion",
+                None,
+                {"label": suggestion.label, "start": suggestion.start, "end": suggestion.end},
+            )
+
+    # -- the action log, undo and redo ----------------------------------------
+
+    def _log(
+        self,
+        who: Annotator,
+        document_id: int | None,
+        kind: str,
+        span_id: int | None,
+        payload: dict[str, Any],
+        ref_id: int | None = None,
+    ) -> int:
+        cursor = self.conn.execute(
+            "INSERT INTO actions (annotator_id, document_id, kind, span_id, payload, ref_id, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (who.id, document_id, kind, span_id, _dumps(payload), ref_id, _now()),
+        )
+        return int(cursor.lastrowid)
+
+    def actions(self, annotator: str | None = None, document_id: int | None = None) -> list[Action]:
+        sql = (
+            "SELECT x.id, a.name, x.document_id, x.kind, x.span_id, x.payload, x.ref_id, x.created_at"
+            " FROM actions x JOIN annotators a ON a.id = x.annotator_id WHERE 1"
+        )
+        params: list[Any] = []
+        if annotator is not None:
+            sql += " AND a.name = ?"
+            params.append(annotator)
+        if document_id is not None:
+            sql += " AND x.document_id = ?"
+            params.append(document_id)
+        rows = self._rows(sql + " ORDER BY x.id", params)
+        return [Action(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6], r[7]) for r in rows]
+
+    def _history(self, document_id: int, who: Annotator) -> tuple[list[Action], list[Action]]:
+        """Replay the log of one layer of one document: (undoable, redoable)."""
+        done: list[Action] = []
+        undone: list[Action] = []
+        by_id: dict[int, Action] = {}
+        for action in self.actions(who.name, document_id):
+            by_id[action.id] = action
+            if action.kind in UNDOABLE:
+                done.append(action)
+                undone.clear()
+            elif action.kind == "undo" and done and done[-1].id == action.ref_id:
+                undone.append(done.pop())
+            elif action.kind == "redo" and undone and undone[-1].id == action.ref_id:
+                done.append(undone.pop())
+        return done, undone
+
+    def can_undo(self, document_id: int, annotator: str) -> bool:
+        return bool(self._history(document_id, self.annotator(annotator))[0])
+
+    def undo(self, document_id: int, annotator: str) -> Action | None:
+        """Reverse this annotator's latest action on the document; None if none is left."""
+        who = self.annotator(annotator)
+        with self.transaction():
+            done, _ = self._history(document_id, who)
+            if not done:
+                return None
+            action = done[-1]
+            self._apply(action, who, reverse=True)
+            self._log(who, document_id, "undo", action.span_id, {"kind": action.kind}, ref_id=action.id)
+        return action
+
+    def redo(self, document_id: int, annotator: str) -> Action | None:
+        who = self.annotator(annotator)
+        with self.transaction():
+            _, undone = self._history(document_id, who)
+            if not undone:
+                return None
+            action = undone[-1]
+            self._apply(action, who, reverse=False)
+            self._log(who, document_id, "redo", action.span_id, {"kind": action.kind}, ref_id=action.id)
+        return action
+
+    def _apply(self, action: Action, who: Annotator, *, reverse: bool) -> None:
+        """Do (reverse=False) or undo (reverse=True) a logged action, without logging."""
+        payload = action.payload
+        kind = action.kind
+        adding = (kind in ("add_span", "add_link", "reject_suggestion")) != reverse
+        if kind in ("add_span", "remove_span"):
+            span = payload["span"]
+            if adding:
+                self._insert_span(
+                    span["document_id"],
+                    who,
+                    self.label(span["label"]),
+                    span["start"],
+                    span["end"],
+                    span["origin"],
+                    span["norm"],
+                    span_id=span["id"],
+                )
+                for claim, target in payload.get("links", []):
+                    self.conn.execute(
+                        "INSERT OR IGNORE INTO links (claim_id, target_id)"
+                        " SELECT ?, ? WHERE EXISTS (SELECT 1 FROM spans WHERE id = ?)"
+                        " AND EXISTS (SELECT 1 FROM spans WHERE id = ?)",
+                        (claim, target, claim, target),
+                    )
+            else:
+                self.conn.execute("DELETE FROM spans WHERE id = ?", (span["id"],))
+        elif kind in ("add_link", "remove_link"):
+            if adding:
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO links (claim_id, target_id)"
+                    " SELECT ?, ? WHERE EXISTS (SELECT 1 FROM spans WHERE id = ?)"
+                    " AND EXISTS (SELECT 1 FROM spans WHERE id = ?)",
+                    (payload["claim"], payload["target"], payload["claim"], payload["target"]),
+                )
+            else:
+                self.conn.execute(
+                    "DELETE FROM links WHERE claim_id = ? AND target_id = ?", (payload["claim"], payload["target"])
+                )
+        elif kind == "set_norm":
+            value = payload["old"] if reverse else payload["new"]
+            self.conn.execute(
+                "UPDATE spans SET norm = ?, updated_at = ? WHERE id = ?",
+                (None if value is None else _dumps(value), _now(), action.span_id),
+            )
+        elif kind == "reject_suggestion":
+            label = self.label(payload["label"])
+            key = (action.document_id, who.id, label.id, payload["start"], payload["end"])
+            if adding:
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO rejections (document_id, annotator_id, label_id, start_char, end_char)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    key,
+                )
+            else:
+                self.conn.execute(
+                    "DELETE FROM rejections WHERE document_id = ? AND annotator_id = ? AND label_id = ?"
+                    " AND start_char = ? AND end_char = ?",
+                    key,
+                )
+
+    # -- settings -------------------------------------------------------------
+
+    def setting(self, name: str, default: str | None = None) -> str | None:
+        value = self._one("SELECT value FROM settings WHERE name = ?", (name,))
+        return default if value is None else value
+
+    def set_setting(self, name: str, value: str | None) -> None:
+        with self.transaction():
+            if value is None:
+                self.conn.execute("DELETE FROM settings WHERE name = ?", (name,))
+            else:
+                self.conn.execute(
+                    "INSERT INTO settings (name, value) VALUES (?, ?)"
+                    " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                    (name, value),
+                )
+
+    def last_document(self, annotator: str) -> int | None:
+        """The document this annotator last had open, if it still exists."""
+        value = self.setting(f"last_document:{annotator}")
+        if value is None:
+            return None
+        return self._one("SELECT id FROM documents WHERE id = ?", (int(value),))
+
+    def remember_document(self, annotator: str, document_id: int) -> None:
+        self.set_setting(f"last_document:{annotator}", str(document_id))
+
+    # -- layers on their way in (import, merge) -------------------------------
+
+    def add_layer_spans(
+        self,
+        document_id: int,
+        annotator: str,
+        spans: Iterable[tuple[str, int, int, dict[str, Any] | None]],
+        links: Iterable[tuple[int, int]] = (),
+        *,
+        origin: str = "imported",
+        kind: str = "human",
+    ) -> tuple[int, list[int | None]]:
+        """Add pre-made spans (label, start, end, norm) to a layer, skipping
+        those it already has; ``links`` index into ``spans``. Returns the
+        number added and each input span's id in the layer."""
+        who = self.annotator(annotator, kind=kind)
+        added = 0
+        ids: list[int | None] = []
+        with self.transaction():
+            for label, start, end, norm in spans:
+                label_row = self.label(label)
+                span_id = self._insert_span(document_id, who, label_row, start, end, origin, norm)
+                if span_id is None:
+                    span_id = self._one(
+                        "SELECT id FROM spans WHERE document_id = ? AND annotator_id = ? AND label_id = ?"
+                        " AND start_char = ? AND end_char = ?",
+                        (document_id, who.id, label_row.id, start, end),
+                    )
+                else:
+                    added += 1
+                ids.append(span_id)
+            for claim, target in links:
+                if ids[claim] is not None and ids[target] is not None:
+                    self.conn.execute(
+                        "INSERT OR IGNORE INTO links (claim_id, target_id) VALUES (?, ?)", (ids[claim], ids[target])
+                    )
+        return added, ids
+
+    def import_status(self, document_id: int, annotator: str, status: str, note: str = "") -> None:
+        """Set a status brought in by an import, without touching the action log."""
+        if status not in STATUSES:
+            raise StoreError(f"unknown status {status!r} (statuses: {', '.join(STATUSES)})")
+        with self.transaction():
+            self._set_status(document_id, self.annotator(annotator), status, note)
+
+    # -- summaries ------------------------------------------------------------
+
+    def stats(self) -> dict[str, Any]:
+        documents = self.count_documents()
+        tokens = self._one("SELECT coalesce(sum(json_array_length(tokens)), 0) / 2 FROM documents")
+        spans: dict[str, dict[str, int]] = {}
+        for annotator, label, n in self._rows(
+            "SELECT a.name, l.name, count(*) FROM spans s JOIN annotators a ON a.id = s.annotator_id"
+            " JOIN labels l ON l.id = s.label_id GROUP BY a.name, l.name ORDER BY a.name, l.position"
+        ):
+            spans.setdefault(annotator, {})[label] = n
+        statuses: dict[str, dict[str, int]] = {}
+        for annotator, status, n in self._rows(
+            "SELECT a.name, st.status, count(*) FROM statuses st JOIN annotators a ON a.id = st.annotator_id"
+            " GROUP BY a.name, st.status ORDER BY a.name"
+        ):
+            statuses.setdefault(annotator, {})[status] = n
+        for annotator, counts in statuses.items():
+            counts["todo"] = documents - sum(n for s, n in counts.items() if s != "todo")
+        suggestions = {
+            label: n
+            for label, n in self._rows(
+                "SELECT l.name, count(*) FROM suggestions g JOIN labels l ON l.id = g.label_id"
+                " GROUP BY l.name ORDER BY l.position"
+            )
+        }
+        return {
+            "documents": documents,
+            "tokens": tokens,
+            "labels": [label.name for label in self.labels()],
+            "spans": spans,
+            "statuses": statuses,
+            "suggestions": suggestions,
+        }
+
+
+def _span_payload(span: Span) -> dict[str, Any]:
+    return {
+        "id": span.id,
+        "document_id": span.document_id,
+        "label": span.label,
+        "start": span.start,
+        "end": span.end,
+        "origin": span.origin,
+        "norm": span.norm,
+    }
+
+
+def _statements(script: str) -> list[str]:
+    """Split an SQL script into statements (triggers keep their bodies)."""
+    statements: list[str] = []
+    current = ""
+    for line in script.splitlines(keepends=True):
+        if line.lstrip().startswith("--") and not current.strip():
+            continue
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements
