@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 run: $(STAMP)
 	$(BIN)/redline import --if-empty --db $(DB) sample_corpus
-	$(BIN)/redline stats --db $(DB)
+	$(BIN)/redline --db $(DB)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -15,13 +15,17 @@ CREATE TABLE IF NOT EXISTS documents (
     key         TEXT    NOT NULL UNIQUE,
     title       TEXT    NOT NULL DEFAULT '',
     -- never changes after import; every offset indexes this string
-    text        TEXT    NOT NULL CHECK (length(text) > 0),
+    text        TEXT    NOT NULL,
+    -- in code points, as Python counts (SQL length() stops at a NUL character)
     length      INTEGER NOT NULL CHECK (length > 0),
     sha256      TEXT    NOT NULL UNIQUE,
     -- JSON object: outlet, published (YYYY-MM-DD), url, source file, ...
     meta        TEXT    NOT NULL DEFAULT '{}' CHECK (json_valid(meta)),
-    -- JSON array of spaCy token offsets, flat: [start0, end0, start1, end1, ...]
-    tokens      TEXT    NOT NULL DEFAULT '[]' CHECK (json_valid(tokens)),
+    -- spaCy's tokens (whitespace tokens included) as start/end offsets:
+    -- unsigned 32-bit little-endian integers start0, end0, start1, end1, ...
+    -- (annotations.store.pack_tokens / unpack_tokens). A blob, not JSON:
+    -- import and export handle millions of them.
+    tokens      BLOB    NOT NULL DEFAULT x'',
     -- import order: the order documents are listed and navigated in
     position    INTEGER NOT NULL,
     created_at  TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))

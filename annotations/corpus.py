@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +44,41 @@ def expand(paths: list[Path]) -> list[Path]:
     return files
 
 
-def read(path: Path, default_annotator: str | None = None) -> Iterator[DocumentInput]:
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """The raw bytes of one article: a whole .txt/.md file, or one line of a .jsonl file.
+
+    Splitting files into units is cheap I/O; parsing a unit is the work that
+    a large import hands to a second process.
+    """
+
+    path: Path
+    line: int
+    """The line number in a .jsonl file; 0 for a whole file."""
+    raw: bytes
+
+
+def units(path: Path) -> Iterator[Unit]:
     if path.suffix.lower() == ".jsonl":
-        yield from read_jsonl(path, default_annotator)
+        with path.open("rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                yield Unit(path, number, raw)
     else:
-        yield read_text_file(path)
+        yield Unit(path, 0, path.read_bytes())
+
+
+def parse(unit: Unit, default_annotator: str | None = None) -> DocumentInput | None:
+    """The document in a unit; None for a blank JSONL line."""
+    if unit.line == 0:
+        return _text_file(unit.path, unit.raw)
+    return _jsonl_line(unit.path, unit.line, unit.raw, default_annotator)
+
+
+def read(path: Path, default_annotator: str | None = None) -> Iterator[DocumentInput]:
+    for unit in units(path):
+        item = parse(unit, default_annotator)
+        if item is not None:
+            yield item
 
 
 def _decode(data: bytes, where: str) -> str:
@@ -58,7 +89,10 @@ def _decode(data: bytes, where: str) -> str:
 
 
 def read_text_file(path: Path) -> DocumentInput:
-    raw = path.read_bytes()
+    return _text_file(path, path.read_bytes())
+
+
+def _text_file(path: Path, raw: bytes) -> DocumentInput:
     text = _decode(raw, f"{path}:1")
     meta: dict[str, Any] = {}
     if path.suffix.lower() == ".md":
@@ -66,7 +100,8 @@ def read_text_file(path: Path) -> DocumentInput:
     text, _ = canonical(text)
     if not text.strip():
         raise CorpusError(f"{path}:1: the article is empty")
-    title = str(meta.get("title") or _first_line(text))
+    # the title is the document's own column, not repeated in its meta
+    title = str(meta.pop("title", "") or _first_line(text))
     meta["file"] = path.name
     return DocumentInput(text=text, key=path.stem, title=title, meta=meta, source=str(path), nbytes=len(raw))
 
@@ -115,19 +150,21 @@ def _first_line(text: str) -> str:
 
 
 def read_jsonl(path: Path, default_annotator: str | None = None) -> Iterator[DocumentInput]:
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            where = f"{path}:{number}"
-            line = _decode(raw, where)
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise CorpusError(f"{where}: malformed JSON ({error.msg} at column {error.colno})") from None
-            if not isinstance(record, dict):
-                raise CorpusError(f"{where}: expected a JSON object")
-            yield _record(record, where, path, number, default_annotator, len(raw))
+    yield from read(path, default_annotator)
+
+
+def _jsonl_line(path: Path, number: int, raw: bytes, default_annotator: str | None) -> DocumentInput | None:
+    where = f"{path}:{number}"
+    line = _decode(raw, where)
+    if not line.strip():
+        return None
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise CorpusError(f"{where}: malformed JSON ({error.msg} at column {error.colno})") from None
+    if not isinstance(record, dict):
+        raise CorpusError(f"{where}: expected a JSON object")
+    return _record(record, where, path, number, default_annotator, len(raw))
 
 
 def _record(
@@ -147,9 +184,10 @@ def _record(
         raise CorpusError(f'{where}: "meta" must be an object')
     meta = dict(meta)
     text, move = canonical(original)
-    key = record.get("id", meta.pop("key", None))
+    meta_key, meta_title = meta.pop("key", None), meta.pop("title", None)
+    key = record.get("id", meta_key)
     key = f"{path.stem}-{number}" if key is None else str(key)
-    title = record.get("title") or meta.pop("title", None) or _first_line(text)
+    title = record.get("title") or meta_title or _first_line(text)
     status = meta.pop("status", None)
     note = meta.pop("note", "") or ""
     for transient in ("annotator", "updated_at"):
@@ -181,7 +219,7 @@ def _layer(
     record: dict[str, Any], original: str, move: Any, where: str, default_annotator: str | None
 ) -> Layer | None:
     """The line's pre-annotations, offsets moved onto the canonical text."""
-    raw_spans: list[tuple[int, int, str, str | None, Any]] = []
+    raw_spans: list[_RawSpan] = []
     spans = record.get("spans")
     if spans is not None:
         if not isinstance(spans, list):
@@ -189,20 +227,31 @@ def _layer(
         for span in spans:
             if not isinstance(span, dict):
                 raise CorpusError(f'{where}: each span must be an object with "start", "end", "label"')
-            raw_spans.append((span.get("start"), span.get("end"), span.get("label"), span.get("text"), span.get("norm")))
+            raw_spans.append(
+                _RawSpan(
+                    span.get("start"),
+                    span.get("end"),
+                    span.get("label"),
+                    span.get("text"),
+                    span.get("norm"),
+                    span.get("decided_by"),
+                )
+            )
     for field in ("label", "labels"):
         doccano = record.get(field)
         if isinstance(doccano, list):
             for item in doccano:
                 if not isinstance(item, list) or len(item) != 3:
                     raise CorpusError(f'{where}: each doccano "{field}" item must be [start, end, label]')
-                raw_spans.append((item[0], item[1], item[2], None, None))
+                raw_spans.append(_RawSpan(item[0], item[1], item[2]))
     entities = record.get("entities")
     if isinstance(entities, list):
         for item in entities:
             if not isinstance(item, dict):
                 raise CorpusError(f'{where}: each doccano entity must be an object')
-            raw_spans.append((item.get("start_offset"), item.get("end_offset"), item.get("label"), None, None))
+            raw_spans.append(
+                _RawSpan(item.get("start_offset"), item.get("end_offset"), item.get("label"), entity_id=item.get("id"))
+            )
     answer = record.get("answer")
     has_status = isinstance(record.get("meta"), dict) and bool(record["meta"].get("status"))
     if not raw_spans and not has_status and answer != "reject":
@@ -214,7 +263,10 @@ def _layer(
         raise CorpusError(f"{where}: spans need an annotator: set \"_annotator_id\" or pass --annotator")
     layer = Layer(annotator=annotator)
     index_of: dict[tuple[int, int, str], int] = {}
-    for start, end, label, stated, norm in raw_spans:
+    entity_index: dict[Any, int] = {}
+    offsets: list[tuple[int, int]] = []  # as the line states them, for messages
+    for raw in raw_spans:
+        start, end, label, stated, norm = raw.start, raw.end, raw.label, raw.stated, raw.norm
         if not isinstance(start, int) or not isinstance(end, int) or isinstance(start, bool) or isinstance(end, bool):
             raise CorpusError(f"{where}: span offsets must be integers, got {start!r}, {end!r}")
         if not isinstance(label, str) or not label.strip():
@@ -227,25 +279,71 @@ def _layer(
             )
         if norm is not None and not isinstance(norm, dict):
             raise CorpusError(f'{where}: span [{start}, {end}) "norm" must be an object')
+        decided_by = raw.decided_by if isinstance(raw.decided_by, str) and raw.decided_by.strip() else None
         label = label.strip().lower()
         index_of[(start, end, label)] = len(layer.spans)
-        layer.spans.append(SpanInput(label, move(start), move(end), norm))
+        if raw.entity_id is not None:
+            entity_index[raw.entity_id] = len(layer.spans)
+        layer.spans.append(SpanInput(label, move(start), move(end), norm, decided_by and decided_by.strip()))
+        offsets.append((start, end))
     relations = record.get("relations")
     if isinstance(relations, list):
         for relation in relations:
-            head = relation.get("head_span") if isinstance(relation, dict) else None
-            child = relation.get("child_span") if isinstance(relation, dict) else None
-            if not isinstance(head, dict) or not isinstance(child, dict):
-                raise CorpusError(f'{where}: each relation needs "head_span" and "child_span"')
-            try:
-                claim = index_of[(head["start"], head["end"], str(head["label"]).lower())]
-                target = index_of[(child["start"], child["end"], str(child["label"]).lower())]
-            except KeyError:
-                raise CorpusError(f"{where}: a relation joins spans that are not in \"spans\"") from None
-            layer.links.append((claim, target))
+            if isinstance(relation, dict) and "from_id" in relation and "to_id" in relation:
+                # doccano: relations between entities by their ids
+                try:
+                    pair = (entity_index[relation["from_id"]], entity_index[relation["to_id"]])
+                except (KeyError, TypeError):
+                    raise CorpusError(f'{where}: a relation joins entities that are not in "entities"') from None
+            else:
+                pair = _prodigy_relation(relation, index_of, where)
+            layer.links.append(_oriented(pair, layer.spans, offsets, where))
     if answer == "reject" and layer.status is None:
         layer.status = "skipped"
     return layer
+
+
+@dataclass(slots=True)
+class _RawSpan:
+    """A span as a line states it, before it is checked."""
+
+    start: Any
+    end: Any
+    label: Any
+    stated: Any = None
+    norm: Any = None
+    decided_by: Any = None
+    entity_id: Any = None
+
+
+def _prodigy_relation(relation: Any, index_of: dict[tuple[int, int, str], int], where: str) -> tuple[int, int]:
+    head = relation.get("head_span") if isinstance(relation, dict) else None
+    child = relation.get("child_span") if isinstance(relation, dict) else None
+    if not isinstance(head, dict) or not isinstance(child, dict):
+        raise CorpusError(f'{where}: each relation needs "head_span" and "child_span"')
+    try:
+        return (
+            index_of[(head["start"], head["end"], str(head["label"]).strip().lower())],
+            index_of[(child["start"], child["end"], str(child["label"]).strip().lower())],
+        )
+    except KeyError:
+        raise CorpusError(f'{where}: a relation joins spans that are not in "spans"') from None
+
+
+def _oriented(
+    pair: tuple[int, int], spans: list[SpanInput], offsets: list[tuple[int, int]], where: str
+) -> tuple[int, int]:
+    """A relation as a link (claim, target): a link starts at a claim."""
+    first, second = spans[pair[0]].label, spans[pair[1]].label
+    if first == "claim" and second != "claim":
+        return pair
+    if second == "claim" and first != "claim":
+        return pair[1], pair[0]
+    (a, b), (c, d) = offsets[pair[0]], offsets[pair[1]]
+    raise CorpusError(
+        f"{where}: relation between {first} [{a}, {b}) and {second} [{c}, {d}):"
+        " a link joins a claim to a span of another label"
+    )
 
 
 def _short(value: str) -> str:

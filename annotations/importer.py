@@ -7,13 +7,18 @@ tokenizer in batches, so memory does not grow with the corpus.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import sqlite3
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from annotations import corpus
 from annotations.corpus import CorpusError
-from annotations.model import STATUSES, DocumentInput
+from annotations.model import GOLD, STATUSES, DocumentInput, Layer
 from annotations.store import Store, StoreError, sha256
 
 
@@ -45,33 +50,15 @@ def import_paths(
     progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
     """Import files and folders; raises CorpusError (nothing stored) on bad input."""
-    from annotations import nlp
-
     files = corpus.expand(paths)
     labels = {label.name for label in store.labels()}
     summary = ImportSummary()
 
-    def items() -> Iterator[tuple[str, DocumentInput]]:
-        for path in files:
-            for item in corpus.read(path, annotator):
-                for layer in item.layers:
-                    for span in layer.spans:
-                        if span.label not in labels:
-                            raise CorpusError(
-                                f"{item.source}: unknown label {span.label!r} (labels: {', '.join(sorted(labels))};"
-                                " add one with 'redline labels add')"
-                            )
-                    if layer.status is not None and layer.status not in STATUSES:
-                        raise CorpusError(f"{item.source}: unknown status {layer.status!r}")
-                # a text already stored needs no tokenizing
-                present = store.document_id_for_hash(sha256(item.text)) is not None
-                yield ("" if present else item.text), item
-
+    units = (unit for path in files for unit in corpus.units(path))
+    parallel = _can_fork() and sum(path.stat().st_size for path in files) >= PARALLEL_FROM_BYTES
     try:
         with store.transaction():
-            for doc, item in nlp.blank().pipe(items(), as_tuples=True, batch_size=nlp.BATCH_SIZE):
-                if doc.text:
-                    item.tokens = nlp.token_offsets(doc)
+            for item in _prepared(units, store, annotator, labels, parallel):
                 document_id, added = store.add_document(item)
                 if added:
                     summary.added += 1
@@ -80,14 +67,7 @@ def import_paths(
                     summary.present += 1
                 for layer in item.layers:
                     try:
-                        count, _ = store.add_layer_spans(
-                            document_id,
-                            layer.annotator,
-                            [(s.label, s.start, s.end, s.norm) for s in layer.spans],
-                            layer.links,
-                        )
-                        if layer.status is not None:
-                            store.import_status(document_id, layer.annotator, layer.status, layer.note)
+                        count = _add_layer(store, document_id, layer)
                     except StoreError as error:
                         raise CorpusError(f"{item.source}: {error}") from None
                     summary.spans += count
@@ -97,3 +77,134 @@ def import_paths(
     except OSError as error:
         raise CorpusError(f"{error.filename}: {error.strerror}") from None
     return summary
+
+
+def _add_layer(store: Store, document_id: int, layer: Layer) -> int:
+    """Store one line's layer of a document; returns how many spans were new.
+
+    The adjudicated layer (annotator "gold") stays the gold layer: its spans
+    keep origin "adjudicated" and who decided them. A status equal to the
+    stored one is not written again, so importing a file twice changes nothing.
+    """
+    gold = layer.annotator == GOLD
+    count, ids = store.add_layer_spans(
+        document_id,
+        layer.annotator,
+        [(s.label, s.start, s.end, s.norm) for s in layer.spans],
+        layer.links,
+        origin="adjudicated" if gold else "imported",
+        kind="gold" if gold else "human",
+    )
+    if gold:
+        store.record_decided_by(
+            (span_id, span.decided_by)
+            for span_id, span in zip(ids, layer.spans)
+            if span_id is not None and span.decided_by
+        )
+    if layer.status is not None:
+        current = store.status(document_id, layer.annotator)
+        if (current.status, current.note) != (layer.status, layer.note):
+            store.import_status(document_id, layer.annotator, layer.status, layer.note)
+    return count
+
+
+PARALLEL_FROM_BYTES = 4_000_000
+"""Below this much input, starting a second process costs more than it saves."""
+BATCH_UNITS = 256
+BATCH_BYTES = 8_000_000
+BATCHES_IN_FLIGHT = 4
+"""Batches handed to worker processes at once: bounds memory."""
+
+
+def _can_fork() -> bool:
+    # forked workers inherit the loaded tokenizer instead of importing spaCy again
+    return (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _batches(units: Iterator[corpus.Unit]) -> Iterator[list[corpus.Unit]]:
+    batch: list[corpus.Unit] = []
+    size = 0
+    for unit in units:
+        batch.append(unit)
+        size += len(unit.raw)
+        if len(batch) >= BATCH_UNITS or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _prepare(
+    batch: list[corpus.Unit], annotator: str | None, labels: set[str], is_stored: Callable[[str], bool]
+) -> list[DocumentInput]:
+    """Parse and check a batch of units and tokenize the texts not yet stored."""
+    from annotations import nlp
+
+    items: list[DocumentInput] = []
+    for unit in batch:
+        item = corpus.parse(unit, annotator)
+        if item is None:
+            continue
+        for layer in item.layers:
+            for span in layer.spans:
+                if span.label not in labels:
+                    raise CorpusError(
+                        f"{item.source}: unknown label {span.label!r} (labels: {', '.join(sorted(labels))};"
+                        " add one with 'redline labels add')"
+                    )
+            if layer.status is not None and layer.status not in STATUSES:
+                raise CorpusError(f"{item.source}: unknown status {layer.status!r}")
+        item.digest = sha256(item.text)
+        items.append(item)
+    new = [item for item in items if not is_stored(item.digest)]
+    for item, tokens in zip(new, nlp.packed_tokens([item.text for item in new])):
+        item.tokens = tokens
+    return items
+
+
+_worker_db: sqlite3.Connection | None = None
+
+
+def _prepare_in_worker(
+    batch: list[corpus.Unit], annotator: str | None, labels: set[str], db_path: str
+) -> list[DocumentInput]:
+    """``_prepare`` in a worker process, which reads the database on its own connection."""
+    global _worker_db
+    if _worker_db is None:
+        _worker_db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+
+    def is_stored(digest: str) -> bool:
+        assert _worker_db is not None
+        return _worker_db.execute("SELECT 1 FROM documents WHERE sha256 = ?", (digest,)).fetchone() is not None
+
+    return _prepare(batch, annotator, labels, is_stored)
+
+
+def _prepared(
+    units: Iterator[corpus.Unit], store: Store, annotator: str | None, labels: set[str], parallel: bool
+) -> Iterator[DocumentInput]:
+    """The documents in the units, in order, checked and tokenized.
+
+    On a large import two worker processes parse and tokenize while this one
+    reads files and writes the database, so both cores work; the first error
+    still surfaces in file order.
+    """
+
+    def is_stored(digest: str) -> bool:
+        return store.document_id_for_hash(digest) is not None
+
+    if not parallel:
+        for batch in _batches(units):
+            yield from _prepare(batch, annotator, labels, is_stored)
+        return
+    from annotations import nlp
+
+    nlp.blank()  # load the tokenizer once, before forking
+    pending: deque[Any] = deque()
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        for batch in _batches(units):
+            pending.append(pool.apply_async(_prepare_in_worker, (batch, annotator, labels, str(store.path))))
+            if len(pending) >= BATCHES_IN_FLIGHT:
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()

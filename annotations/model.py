@@ -125,6 +125,8 @@ class SpanInput:
     start: int
     end: int
     norm: dict[str, Any] | None = None
+    decided_by: str | None = None
+    """In the adjudicated layer: the reviewer who decided."""
 
 
 @dataclass(slots=True)
@@ -150,6 +152,9 @@ class DocumentInput:
     source: str
     """Where it came from, as FILE or FILE:LINE, for error messages."""
     layers: list[Layer] = field(default_factory=list)
-    tokens: list[tuple[int, int]] | None = None
+    tokens: list[tuple[int, int]] | bytes | None = None
+    """(start, end) pairs, or already packed as stored (``store.pack_tokens``)."""
     nbytes: int = 0
     """How many bytes of its file it took up, for progress bars."""
+    digest: str = ""
+    """SHA-256 of the text once computed (the store computes it when empty)."""

@@ -33,6 +33,20 @@ def token_offsets(doc: Doc) -> list[tuple[int, int]]:
     return list(zip(starts, ends))
 
 
+def packed_token_offsets(doc: Doc) -> bytes:
+    """``token_offsets`` packed as the store keeps them, without Python tuples."""
+    from spacy.attrs import IDX, LENGTH
+
+    array = doc.to_array([IDX, LENGTH]).astype("<u4")
+    array[:, 1] += array[:, 0]
+    return array.tobytes()
+
+
+def packed_tokens(texts: list[str]) -> list[bytes]:
+    """Packed token offsets of each text (b"" for ""): a tokenizer process's job."""
+    return [packed_token_offsets(doc) if len(doc) else b"" for doc in blank().pipe(texts, batch_size=BATCH_SIZE)]
+
+
 def tokenize(texts: Iterable[str], batch_size: int = BATCH_SIZE) -> Iterator[list[tuple[int, int]]]:
     """Token offsets for each text, batched through ``nlp.pipe``."""
     for doc in blank().pipe(texts, batch_size=batch_size):

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import random
 import sqlite3
+import sys
 import time
+from array import array
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from annotations import migrations
 from annotations.model import (
@@ -35,6 +36,9 @@ from annotations.model import (
     Status,
     Suggestion,
 )
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 SCHEMA_PATH = Path(__file__).with_name("schema.sql")
 BUSY_TIMEOUT_MS = 10_000
@@ -71,11 +75,19 @@ def _norm(raw: str | None) -> dict[str, Any] | None:
     return None if raw is None else json.loads(raw)
 
 
-def _flat_tokens(tokens: Iterable[tuple[int, int]]) -> str:
-    return _dumps([offset for token in tokens for offset in token])
+def pack_tokens(tokens: Iterable[tuple[int, int]]) -> bytes:
+    """Token offsets as stored: little-endian uint32 start, end, start, end, ..."""
+    packed = array("I", itertools.chain.from_iterable(tokens))
+    if sys.byteorder != "little":
+        packed.byteswap()
+    return packed.tobytes()
 
 
-def _pairs(flat: list[int]) -> list[tuple[int, int]]:
+def unpack_tokens(blob: bytes) -> list[tuple[int, int]]:
+    flat = array("I")
+    flat.frombytes(blob)
+    if sys.byteorder != "little":
+        flat.byteswap()
     return list(zip(flat[0::2], flat[1::2]))
 
 
@@ -92,19 +104,39 @@ class Store:
             )
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA journal_mode = WAL")
+            # switching a new file to WAL takes a lock the busy timeout does
+            # not wait for: another process may be creating the same file
+            for attempt in range(100):
+                try:
+                    conn.execute("PRAGMA journal_mode = WAL")
+                    break
+                except sqlite3.OperationalError as error:
+                    if "locked" not in str(error) or attempt == 99:
+                        raise
+                    time.sleep(0.01 * (1 + random.random()))
             # WAL + NORMAL: a commit survives the process being killed at any
             # moment; only a power cut can lose the last transactions.
             conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as error:
             raise StoreError(f"{self.path}: not a Redline database ({error})") from None
-        self.db = sqlite_utils.Database(conn)
+        self._db: sqlite_utils.Database | None = None
         self.conn = conn
         self._label_cache: dict[str, Label] | None = None
         self._annotator_cache: dict[str, Annotator] = {}
         self._prepare()
 
     # -- connection and schema ------------------------------------------------
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils over the same connection, made on first use: importing
+        sqlite-utils (and numpy with it) would add about 0.1 s to every start
+        of the annotation screen, which never needs it."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
 
     def _prepare(self) -> None:
         current = schema_version()
@@ -116,12 +148,17 @@ class Store:
             )
         if found == current:
             return
-        has_tables = self.conn.execute(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'documents'"
-        ).fetchone()[0]
-        if found == 0 and has_tables:
-            raise StoreError(f"{self.path}: not a Redline database (no schema version)")
         with self.transaction():
+            # look again under the write lock: another process may have just
+            # created or migrated this very file
+            found = self.conn.execute("PRAGMA user_version").fetchone()[0]
+            if found == current:
+                return
+            has_tables = self.conn.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'documents'"
+            ).fetchone()[0]
+            if found == 0 and has_tables:
+                raise StoreError(f"{self.path}: not a Redline database (no schema version)")
             if has_tables:
                 migrations.upgrade(self.conn, found, current)
             for statement in _statements(SCHEMA_PATH.read_text(encoding="utf-8")):
@@ -289,7 +326,7 @@ class Store:
     @staticmethod
     def _document(row: sqlite3.Row) -> Document:
         return Document(
-            row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), row[6], _pairs(json.loads(row[7]))
+            row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), row[6], unpack_tokens(row[7])
         )
 
     def iter_documents(self, document_ids: Iterable[int] | None = None) -> Iterator[Document]:
@@ -306,33 +343,35 @@ class Store:
     def add_document(self, item: DocumentInput) -> tuple[int, bool]:
         """Store a document unless its text is present; returns (id, added).
 
-        Call inside ``transaction()`` when adding many: the caller decides
-        what is one all-or-nothing unit.
+        One statement, so atomic on its own; call inside ``transaction()``
+        when adding many: the caller decides what is one all-or-nothing unit.
         """
-        digest = sha256(item.text)
-        existing = self.document_id_for_hash(digest)
-        if existing is not None:
-            return existing, False
+        digest = item.digest or sha256(item.text)
         if item.tokens is None:
+            existing = self.document_id_for_hash(digest)
+            if existing is not None:
+                return existing, False
             raise ValueError("documents are stored with their tokens")
-        key = self._free_key(item.key or digest[:12])
-        with self.transaction():
-            position = (self._one("SELECT max(position) FROM documents") or 0) + 1
-            cursor = self.conn.execute(
-                "INSERT INTO documents (key, title, text, length, sha256, meta, tokens, position)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    key,
-                    item.title,
-                    item.text,
-                    len(item.text),
-                    digest,
-                    _dumps(item.meta),
-                    _flat_tokens(item.tokens),
-                    position,
-                ),
-            )
-        return int(cursor.lastrowid), True
+        tokens = item.tokens if isinstance(item.tokens, bytes) else pack_tokens(item.tokens)
+        key = item.key or digest[:12]
+        while True:
+            try:
+                row = self.conn.execute(
+                    "INSERT INTO documents (key, title, text, length, sha256, meta, tokens, position)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(position), 0) + 1 FROM documents))"
+                    " ON CONFLICT (sha256) DO NOTHING RETURNING id",
+                    (key, item.title, item.text, len(item.text), digest, _dumps(item.meta), tokens),
+                ).fetchone()
+            except sqlite3.IntegrityError as error:
+                if "documents.key" not in str(error):
+                    raise
+                key = self._free_key(key)  # another text already has this key
+                continue
+            if row is None:
+                existing = self.document_id_for_hash(digest)
+                assert existing is not None
+                return existing, False
+            return int(row[0]), True
 
     def _free_key(self, key: str) -> str:
         candidate, n = key, 1
@@ -838,11 +877,556 @@ class Store:
         with self.transaction():
             self._set_status(document_id, self.annotator(annotator), status, note)
 
+    # -- agreement, adjudication and merge ------------------------------------
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits: a cheap "anything new?"."""
+        return int(self._one("PRAGMA data_version"))
+
+    def last_action_id(self) -> int:
+        return int(self._one("SELECT coalesce(max(id), 0) FROM actions"))
+
+    def layers_fingerprint(self) -> tuple[int, ...]:
+        """Changes when spans, documents or statuses change, logged or not
+        (imports log nothing per span): for noticing others' work cheaply."""
+        row = self.conn.execute(
+            "SELECT (SELECT coalesce(max(id), 0) FROM spans), (SELECT count(*) FROM spans),"
+            " (SELECT count(*) FROM documents), (SELECT count(*) FROM statuses),"
+            " (SELECT coalesce(max(updated_at), '') FROM statuses)"
+        ).fetchone()
+        return tuple(row)
+
+    def documents_changed_since(self, action_id: int) -> set[int]:
+        """Documents touched by a logged action after ``action_id``."""
+        rows = self._rows(
+            "SELECT DISTINCT document_id FROM actions WHERE id > ? AND document_id IS NOT NULL", (action_id,)
+        )
+        return {row[0] for row in rows}
+
+    def annotated_pairs(self, annotator_ids: Iterable[int]) -> list[tuple[int, int]]:
+        """(document_id, annotator_id) wherever the annotator has a span or marked the document done."""
+        ids = _dumps(sorted(set(annotator_ids)))
+        rows = self._rows(
+            "SELECT document_id, annotator_id FROM spans WHERE annotator_id IN (SELECT value FROM json_each(:ids))"
+            " UNION SELECT document_id, annotator_id FROM statuses WHERE status = 'done'"
+            " AND annotator_id IN (SELECT value FROM json_each(:ids))",
+            {"ids": ids},
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    def span_rows(
+        self, annotator_ids: Iterable[int], label_ids: Iterable[int]
+    ) -> list[tuple[int, int, int, int, int]]:
+        """(document_id, annotator_id, label_id, start, end) of these layers'
+        spans of these labels, in one query, grouped by document."""
+        rows = self._rows(
+            "SELECT document_id, annotator_id, label_id, start_char, end_char FROM spans"
+            " WHERE annotator_id IN (SELECT value FROM json_each(?)) AND label_id IN (SELECT value FROM json_each(?))"
+            " ORDER BY document_id, label_id, annotator_id, start_char, end_char",
+            (_dumps(sorted(set(annotator_ids))), _dumps(sorted(set(label_ids)))),
+        )
+        return [tuple(row) for row in rows]  # type: ignore[misc]
+
+    def token_rows(self, document_ids: Iterable[int], chunk: int = 500) -> Iterator[tuple[int, str, str]]:
+        """(id, text, packed token offsets as stored) of these documents, in chunks."""
+        ids = sorted(set(document_ids))
+        for first in range(0, len(ids), chunk):
+            rows = self._rows(
+                "SELECT id, text, tokens FROM documents WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+                (_dumps(ids[first : first + chunk]),),
+            )
+            yield from ((row[0], row[1], row[2]) for row in rows)
+
+    def all_spans(self, document_ids: Iterable[int] | None = None) -> list[Span]:
+        """Every span of every layer (the gold one too), of some or all documents, in one query."""
+        order = " ORDER BY s.document_id, s.start_char, s.end_char DESC, l.position"
+        if document_ids is None:
+            rows = self._rows(self._SPAN_SELECT + order)
+        else:
+            rows = self._rows(
+                self._SPAN_SELECT + " WHERE s.document_id IN (SELECT value FROM json_each(?))" + order,
+                (_dumps(sorted(set(document_ids))),),
+            )
+        return [self._span(row) for row in rows]
+
+    def all_links(self, document_ids: Iterable[int] | None = None) -> list[tuple[int, int, int]]:
+        """(document_id, claim_id, target_id) of every link, of some or all documents."""
+        sql = "SELECT s.document_id, k.claim_id, k.target_id FROM links k JOIN spans s ON s.id = k.claim_id"
+        if document_ids is None:
+            rows = self._rows(sql + " ORDER BY k.id")
+        else:
+            rows = self._rows(
+                sql + " WHERE s.document_id IN (SELECT value FROM json_each(?)) ORDER BY k.id",
+                (_dumps(sorted(set(document_ids))),),
+            )
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    def all_statuses(self) -> list[Status]:
+        rows = self._rows(
+            "SELECT st.document_id, a.name, st.status, st.note, st.updated_at FROM statuses st"
+            " JOIN annotators a ON a.id = st.annotator_id ORDER BY st.document_id, a.name"
+        )
+        return [Status(*row) for row in rows]
+
+    def all_rejections(self) -> list[tuple[int, str, str, int, int]]:
+        """(document_id, annotator, label, start, end) of every rejected suggestion."""
+        rows = self._rows(
+            "SELECT r.document_id, a.name, l.name, r.start_char, r.end_char FROM rejections r"
+            " JOIN annotators a ON a.id = r.annotator_id JOIN labels l ON l.id = r.label_id"
+        )
+        return [tuple(row) for row in rows]  # type: ignore[misc]
+
+    def adjudications(self, document_ids: Iterable[int] | None = None) -> list[Action]:
+        """Adjudication actions still in force (not undone), oldest first."""
+        sql = (
+            "SELECT x.id, a.name, x.document_id, x.kind, x.span_id, x.payload, x.ref_id, x.created_at"
+            " FROM actions x JOIN annotators a ON a.id = x.annotator_id"
+            " WHERE x.kind IN ('adjudicate', 'adjudicate_undo')"
+        )
+        params: tuple[Any, ...] = ()
+        if document_ids is not None:
+            sql += " AND x.document_id IN (SELECT value FROM json_each(?))"
+            params = (_dumps(sorted(set(document_ids))),)
+        actions = [
+            Action(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6], r[7]) for r in self._rows(sql + " ORDER BY x.id", params)
+        ]
+        undone = {action.ref_id for action in actions if action.kind == "adjudicate_undo"}
+        return [action for action in actions if action.kind == "adjudicate" and action.id not in undone]
+
+    def write_gold(
+        self,
+        document_id: int,
+        reviewer: str,
+        *,
+        remove: Iterable[int] = (),
+        add: Iterable[tuple[str, int, int, dict[str, Any] | None]] = (),
+        link: Iterable[tuple[tuple[str, int, int], tuple[str, int, int]]] = (),
+        unlink: Iterable[tuple[int, int]] = (),
+        key: str | None = None,
+        resolution: str,
+    ) -> int:
+        """One adjudication decision on the gold layer, as one transaction.
+
+        Removes gold spans (by id) and links (claim id, target id), adds
+        spans (label, start, end, norm) and links between gold spans given by
+        extent (label, start, end). Added spans record the reviewer in
+        ``decided_by``; the decision is logged under the reviewer as an
+        ``adjudicate`` action whose payload can reverse it. Returns its id.
+        """
+        who = self.annotator(reviewer)
+        gold = self.gold()
+        with self.transaction():
+            removed: list[dict[str, Any]] = []
+            for span_id in remove:
+                span = self.span(span_id)
+                if span is None or span.annotator != GOLD or span.document_id != document_id:
+                    continue
+                links = self._rows(
+                    "SELECT claim_id, target_id FROM links WHERE claim_id = ? OR target_id = ?", (span_id, span_id)
+                )
+                self.conn.execute("DELETE FROM spans WHERE id = ?", (span_id,))
+                removed.append(self._adjudicated_payload(span) | {"links": [list(pair) for pair in links]})
+            unlinked: list[list[int]] = []
+            for claim_id, target_id in unlink:
+                cursor = self.conn.execute(
+                    "DELETE FROM links WHERE claim_id = ? AND target_id = ? AND claim_id IN"
+                    " (SELECT id FROM spans WHERE annotator_id = ?)",
+                    (claim_id, target_id, gold.id),
+                )
+                if cursor.rowcount:
+                    unlinked.append([claim_id, target_id])
+            added: list[dict[str, Any]] = []
+            for label, start, end, norm in add:
+                span_id = self._insert_span(
+                    document_id, gold, self.label(label), start, end, "adjudicated", norm, decided_by=who.id
+                )
+                if span_id is not None:
+                    span = self.span(span_id)
+                    assert span is not None
+                    added.append(self._adjudicated_payload(span))
+            linked: list[list[int]] = []
+            for claim, target in link:
+                claim_id = self._gold_span_id(document_id, gold, *claim)
+                target_id = self._gold_span_id(document_id, gold, *target)
+                if claim_id is None or target_id is None:
+                    raise StoreError("a gold link joins two spans of the gold layer")
+                cursor = self.conn.execute(
+                    "INSERT OR IGNORE INTO links (claim_id, target_id) VALUES (?, ?)", (claim_id, target_id)
+                )
+                if cursor.rowcount:
+                    linked.append([claim_id, target_id])
+            payload = {
+                "layer": GOLD,
+                "key": key,
+                "resolution": resolution,
+                "added": added,
+                "removed": removed,
+                "linked": linked,
+                "unlinked": unlinked,
+            }
+            return self._log(who, document_id, "adjudicate", None, payload)
+
+    @staticmethod
+    def _adjudicated_payload(span: Span) -> dict[str, Any]:
+        return {
+            "id": span.id,
+            "label": span.label,
+            "start": span.start,
+            "end": span.end,
+            "origin": span.origin,
+            "norm": span.norm,
+            "decided_by": span.decided_by,
+            "created_at": span.created_at,
+        }
+
+    def _gold_span_id(self, document_id: int, gold: Annotator, label: str, start: int, end: int) -> int | None:
+        return self._one(
+            "SELECT id FROM spans WHERE document_id = ? AND annotator_id = ? AND label_id = ?"
+            " AND start_char = ? AND end_char = ?",
+            (document_id, gold.id, self.label(label).id, start, end),
+        )
+
+    def undo_gold(self, document_id: int, reviewer: str) -> Action | None:
+        """Reverse this reviewer's latest adjudication of the document still
+        in force; None when there is none. Logged as ``adjudicate_undo``."""
+        who = self.annotator(reviewer)
+        gold = self.gold()
+        with self.transaction():
+            mine = [a for a in self.adjudications([document_id]) if a.annotator == who.name]
+            if not mine:
+                return None
+            action = mine[-1]
+            payload = action.payload
+            for claim_id, target_id in payload["linked"]:
+                self.conn.execute("DELETE FROM links WHERE claim_id = ? AND target_id = ?", (claim_id, target_id))
+            for span in payload["added"]:
+                self.conn.execute("DELETE FROM spans WHERE id = ? AND annotator_id = ?", (span["id"], gold.id))
+            for span in payload["removed"]:
+                decided_by = None if span["decided_by"] is None else self.annotator(span["decided_by"]).id
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO spans (id, document_id, annotator_id, label_id, start_char, end_char,"
+                    " origin, norm, decided_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        span["id"],
+                        document_id,
+                        gold.id,
+                        self.label(span["label"]).id,
+                        span["start"],
+                        span["end"],
+                        span["origin"],
+                        None if span["norm"] is None else _dumps(span["norm"]),
+                        decided_by,
+                        span["created_at"],
+                        span["created_at"],
+                    ),
+                )
+            for claim_id, target_id in [pair for span in payload["removed"] for pair in span["links"]] + payload[
+                "unlinked"
+            ]:
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO links (claim_id, target_id)"
+                    " SELECT ?, ? WHERE EXISTS (SELECT 1 FROM spans WHERE id = ?)"
+                    " AND EXISTS (SELECT 1 FROM spans WHERE id = ?)",
+                    (claim_id, target_id, claim_id, target_id),
+                )
+            self._log(who, document_id, "adjudicate_undo", None, {"key": payload["key"]}, ref_id=action.id)
+        return action
+
+    @staticmethod
+    def snapshot(source: str | Path, dest: str | Path) -> None:
+        """Copy a Redline database consistently (SQLite's backup API) without
+        writing to it, e.g. to read another machine's work safely."""
+        source = Path(source)
+        if not source.exists():
+            raise StoreError(f"{source}: no such database")
+        try:
+            origin = sqlite3.connect(f"file:{source.resolve()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+            try:
+                tables = origin.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('documents', 'spans')"
+                ).fetchone()[0]
+                if tables != 2:
+                    raise StoreError(f"{source}: not a Redline database")
+                copy = sqlite3.connect(str(dest))
+                try:
+                    origin.backup(copy)
+                finally:
+                    copy.close()
+            finally:
+                origin.close()
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{source}: not a Redline database ({error})") from None
+
+    def merge_layer(
+        self,
+        document_id: int,
+        annotator: str,
+        kind: str,
+        spans: list[tuple[str, int, int, str, dict[str, Any] | None, str | None, str, str]],
+        links: Iterable[tuple[int, int]],
+        status: Status | None,
+        rejections: Iterable[tuple[str, int, int]],
+        source: str,
+    ) -> int:
+        """Bring one layer of one document in from another database.
+
+        ``spans`` are (label, start, end, origin, norm, decided_by name,
+        created_at, updated_at), ``links`` index into them. Spans the layer
+        already has are kept as they are. Logged as one ``merge`` action
+        under the layer's annotator. Returns the number of spans added.
+        """
+        who = self.annotator(annotator, kind=kind)
+        with self.transaction():
+            ids: list[int] = []
+            added = 0
+            for label, start, end, origin, norm, decided_by, created_at, updated_at in spans:
+                label_row = self.label(label)
+                decider = None if decided_by is None else self.annotator(decided_by, kind="gold" if decided_by == GOLD else "human").id
+                cursor = self.conn.execute(
+                    "INSERT OR IGNORE INTO spans (document_id, annotator_id, label_id, start_char, end_char,"
+                    " origin, norm, decided_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        document_id,
+                        who.id,
+                        label_row.id,
+                        start,
+                        end,
+                        origin,
+                        None if norm is None else _dumps(norm),
+                        decider,
+                        created_at,
+                        updated_at,
+                    ),
+                )
+                added += cursor.rowcount
+                span_id = self._one(
+                    "SELECT id FROM spans WHERE document_id = ? AND annotator_id = ? AND label_id = ?"
+                    " AND start_char = ? AND end_char = ?",
+                    (document_id, who.id, label_row.id, start, end),
+                )
+                ids.append(span_id)
+            linked = 0
+            for claim, target in links:
+                cursor = self.conn.execute(
+                    "INSERT OR IGNORE INTO links (claim_id, target_id) VALUES (?, ?)", (ids[claim], ids[target])
+                )
+                linked += cursor.rowcount
+            if status is not None:
+                self.conn.execute(
+                    "INSERT INTO statuses (document_id, annotator_id, status, note, updated_at) VALUES (?, ?, ?, ?, ?)"
+                    " ON CONFLICT (document_id, annotator_id) DO UPDATE SET status = excluded.status,"
+                    " note = excluded.note, updated_at = excluded.updated_at",
+                    (document_id, who.id, status.status, status.note, status.updated_at or _now()),
+                )
+            for label, start, end in rejections:
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO rejections (document_id, annotator_id, label_id, start_char, end_char)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (document_id, who.id, self.label(label).id, start, end),
+                )
+            if added or linked or status is not None:
+                self._log(
+                    who,
+                    document_id,
+                    "merge",
+                    None,
+                    {"from": source, "spans": added, "links": linked, "status": None if status is None else status.status},
+                )
+        return added
+
+    # -- export ---------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """One read transaction: every query inside sees the same committed
+        state however long it runs, while other processes go on writing (WAL)."""
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+
+    # One row per output line of an export: the annotators' layers that pass
+    # the filters, then (``other``) the suggestions of each document, or, for
+    # a backup, the bare text of each document no chosen layer holds.
+    # A layer has "seen" a document when it has a span in it or a status
+    # other than todo (or a note): only seen documents are empty negatives.
+    _EXPORT_LAYERS = """
+        WITH layer AS (
+            SELECT id, name FROM annotators WHERE id IN (SELECT value FROM json_each(:layers))
+        ),
+        chosen AS (
+            SELECT d.id AS document_id, d.position, d.sha256, y.id AS annotator_id, y.name
+            FROM documents d CROSS JOIN layer y
+            LEFT JOIN statuses st ON st.document_id = d.id AND st.annotator_id = y.id
+            WHERE (
+                EXISTS (SELECT 1 FROM spans s WHERE s.document_id = d.id AND s.annotator_id = y.id
+                        AND (:labels IS NULL OR s.label_id IN (SELECT value FROM json_each(:labels))))
+                OR (:empty AND (coalesce(st.status, 'todo') <> 'todo' OR coalesce(st.note, '') <> ''
+                    OR EXISTS (SELECT 1 FROM spans s WHERE s.document_id = d.id AND s.annotator_id = y.id)))
+            )
+            AND (:statuses IS NULL OR coalesce(st.status, 'todo') IN (SELECT value FROM json_each(:statuses)))
+            AND (:skipped OR coalesce(st.status, 'todo') <> 'skipped')
+        )
+        SELECT document_id, sha256, annotator_id FROM (
+            SELECT document_id, position, sha256, annotator_id, name FROM chosen
+            UNION ALL
+            SELECT d.id, d.position, d.sha256, NULL, NULL FROM documents d
+            WHERE (:other = 'suggestions' AND (:empty OR EXISTS (
+                        SELECT 1 FROM suggestions g WHERE g.document_id = d.id
+                        AND (:labels IS NULL OR g.label_id IN (SELECT value FROM json_each(:labels))))))
+               OR (:other = 'texts' AND d.id NOT IN (SELECT document_id FROM chosen))
+        )
+        ORDER BY position, document_id, name IS NULL, name
+    """
+
+    def export_layers(
+        self,
+        annotator_ids: Iterable[int],
+        *,
+        label_ids: Iterable[int] | None = None,
+        statuses: Iterable[str] | None = None,
+        empty: bool = False,
+        skipped: bool = False,
+        other: str | None = None,
+    ) -> Iterator[tuple[int, str, int | None]]:
+        """(document id, its sha256, annotator id) of every document layer an
+        export writes, streamed in corpus order; the annotator id is None for
+        ``other``: "suggestions" (each document's suggestions) or "texts"
+        (documents none of these layers holds, as bare texts).
+
+        A layer goes out where it has spans of ``label_ids`` (all labels when
+        None); with ``empty``, also where it has seen the document (any span,
+        or a status other than todo, or a note). ``statuses`` keeps only
+        layers whose status is one of them; skipped layers are left out
+        unless ``skipped``.
+        """
+        params = {
+            "layers": _dumps(sorted(set(annotator_ids))),
+            "labels": None if label_ids is None else _dumps(sorted(set(label_ids))),
+            "statuses": None if statuses is None else _dumps(sorted(set(statuses))),
+            "empty": empty,
+            "skipped": skipped,
+            "other": other,
+        }
+        for row in self.conn.execute(self._EXPORT_LAYERS, params):
+            yield row[0], row[1], row[2]
+
+    def document_rows(self, document_ids: Iterable[int]) -> list[tuple[int, str, str, str, str, dict[str, Any], bytes]]:
+        """(id, key, title, text, sha256, meta, tokens packed as stored) of
+        these documents, in one query: an export lays the tokens out itself."""
+        rows = self._rows(
+            "SELECT id, key, title, text, sha256, meta, tokens FROM documents"
+            " WHERE id IN (SELECT value FROM json_each(?))",
+            (_dumps(sorted(set(document_ids))),),
+        )
+        return [(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6]) for r in rows]
+
+    def layer_spans(
+        self, document_ids: Iterable[int], annotator_ids: Iterable[int], label_ids: Iterable[int] | None = None
+    ) -> list[Span]:
+        """The spans of these layers of these documents (of these labels, or
+        all), in one query: by document, annotator name, then reading order."""
+        sql = (
+            self._SPAN_SELECT + " WHERE s.document_id IN (SELECT value FROM json_each(:documents))"
+            " AND s.annotator_id IN (SELECT value FROM json_each(:layers))"
+        )
+        if label_ids is not None:
+            sql += " AND s.label_id IN (SELECT value FROM json_each(:labels))"
+        rows = self._rows(
+            sql + " ORDER BY s.document_id, a.name, s.start_char, s.end_char DESC, l.position",
+            {
+                "documents": _dumps(sorted(set(document_ids))),
+                "layers": _dumps(sorted(set(annotator_ids))),
+                "labels": None if label_ids is None else _dumps(sorted(set(label_ids))),
+            },
+        )
+        return [self._span(row) for row in rows]
+
+    def layer_links(self, document_ids: Iterable[int], annotator_ids: Iterable[int]) -> list[Link]:
+        """The links of these layers of these documents, in one query."""
+        rows = self._rows(
+            "SELECT k.id, k.claim_id, k.target_id FROM links k JOIN spans s ON s.id = k.claim_id"
+            " WHERE s.document_id IN (SELECT value FROM json_each(?))"
+            " AND s.annotator_id IN (SELECT value FROM json_each(?)) ORDER BY k.id",
+            (_dumps(sorted(set(document_ids))), _dumps(sorted(set(annotator_ids)))),
+        )
+        return [Link(*row) for row in rows]
+
+    def layer_statuses(self, document_ids: Iterable[int], annotator_ids: Iterable[int]) -> list[Status]:
+        """The stored statuses of these layers of these documents (a layer
+        without one is at todo)."""
+        rows = self._rows(
+            "SELECT st.document_id, a.name, st.status, st.note, st.updated_at FROM statuses st"
+            " JOIN annotators a ON a.id = st.annotator_id"
+            " WHERE st.document_id IN (SELECT value FROM json_each(?))"
+            " AND st.annotator_id IN (SELECT value FROM json_each(?))",
+            (_dumps(sorted(set(document_ids))), _dumps(sorted(set(annotator_ids)))),
+        )
+        return [Status(*row) for row in rows]
+
+    def layer_changed_at(
+        self, document_ids: Iterable[int], annotator_ids: Iterable[int]
+    ) -> dict[tuple[int, str], str]:
+        """(document id, annotator name) -> when that layer last changed: its
+        latest logged action (removals and undos included), span, link or
+        status. Layers never touched are absent."""
+        params = {"documents": _dumps(sorted(set(document_ids))), "layers": _dumps(sorted(set(annotator_ids)))}
+        inside = (
+            " document_id IN (SELECT value FROM json_each(:documents))"
+            " AND annotator_id IN (SELECT value FROM json_each(:layers))"
+        )
+        rows = self._rows(
+            "SELECT c.document_id, a.name, max(c.at) FROM ("
+            f" SELECT document_id, annotator_id, created_at AS at FROM actions WHERE {inside}"
+            f" UNION ALL SELECT document_id, annotator_id, updated_at FROM spans WHERE {inside}"
+            f" UNION ALL SELECT document_id, annotator_id, updated_at FROM statuses WHERE {inside}"
+            " UNION ALL SELECT s.document_id, s.annotator_id, k.created_at FROM links k"
+            " JOIN spans s ON s.id = k.claim_id WHERE s.document_id IN (SELECT value FROM json_each(:documents))"
+            " AND s.annotator_id IN (SELECT value FROM json_each(:layers))"
+            ") c JOIN annotators a ON a.id = c.annotator_id GROUP BY c.document_id, a.name",
+            params,
+        )
+        return {(row[0], row[1]): row[2] for row in rows}
+
+    def suggestions_of(self, document_ids: Iterable[int], label_ids: Iterable[int] | None = None) -> list[Suggestion]:
+        """The suggestions of these documents (of these labels, or all), in
+        one query: by document, then reading order, then source."""
+        sql = (
+            "SELECT g.id, g.document_id, l.name, g.start_char, g.end_char, g.source, g.score, g.norm"
+            " FROM suggestions g JOIN labels l ON l.id = g.label_id"
+            " WHERE g.document_id IN (SELECT value FROM json_each(:documents))"
+        )
+        if label_ids is not None:
+            sql += " AND g.label_id IN (SELECT value FROM json_each(:labels))"
+        rows = self._rows(
+            sql + " ORDER BY g.document_id, g.start_char, g.end_char DESC, l.position, g.source",
+            {
+                "documents": _dumps(sorted(set(document_ids))),
+                "labels": None if label_ids is None else _dumps(sorted(set(label_ids))),
+            },
+        )
+        return [Suggestion(r[0], r[1], r[2], r[3], r[4], r[5], r[6], _norm(r[7])) for r in rows]
+
+    def record_decided_by(self, decisions: Iterable[tuple[int, str]]) -> None:
+        """Record who decided adjudicated spans brought in by an import:
+        (span id, reviewer name); a span that already names one keeps it."""
+        with self.transaction():
+            for span_id, reviewer in decisions:
+                who = self.annotator(reviewer, kind="gold" if reviewer == GOLD else "human")
+                self.conn.execute(
+                    "UPDATE spans SET decided_by = ? WHERE id = ? AND decided_by IS NULL", (who.id, span_id)
+                )
+
     # -- summaries ------------------------------------------------------------
 
     def stats(self) -> dict[str, Any]:
         documents = self.count_documents()
-        tokens = self._one("SELECT coalesce(sum(json_array_length(tokens)), 0) / 2 FROM documents")
+        tokens = self._one("SELECT coalesce(sum(length(tokens)), 0) / 8 FROM documents")
         spans: dict[str, dict[str, int]] = {}
         for annotator, label, n in self._rows(
             "SELECT a.name, l.name, count(*) FROM spans s JOIN annotators a ON a.id = s.annotator_id"

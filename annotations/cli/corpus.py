@@ -22,17 +22,57 @@ def import_command(
     if_empty: Annotated[
         bool, typer.Option("--if-empty", help="Import only into a database that has no documents yet.")
     ] = False,
+    suggest: Annotated[
+        bool,
+        typer.Option(
+            "--suggest/--no-suggest",
+            help="Compute suggestions for the new documents (with the model saved by 'redline suggest --save').",
+        ),
+    ] = True,
 ) -> None:
     """Import articles (and pre-annotations) into the database: all or nothing."""
+    from annotations.cli.app import count_bar, err
     from annotations.importer import import_paths, total_bytes
+    from annotations.suggest import (
+        SuggestError,
+        SuggestRun,
+        default_processes,
+        saved_config,
+        suggest_documents,
+    )
 
     store = open_store(db)
     if if_empty and store.count_documents():
         store.close()
         return
-    with store, progress_bar("importing", total_bytes(paths)) as advance:
-        summary = import_paths(store, paths, annotator=annotator, progress=advance)
-    out.print(summary.line(), markup=False)
+    config = saved_config(store) if suggest else None
+    if config is not None:
+        try:
+            config.check()  # before importing: a broken setting should not leave half the work done
+        except SuggestError as error:
+            store.close()
+            raise UserError(f"{error} (the database's suggestion setting; or import with --no-suggest)") from None
+    with store:
+        with progress_bar("importing", total_bytes(paths)) as advance:
+            summary = import_paths(store, paths, annotator=annotator, progress=advance)
+        out.print(summary.line(), markup=False)
+        if config is None or not summary.added_ids:
+            return
+        added = len(summary.added_ids)
+        try:
+            # workers start before the progress bar's thread does
+            with SuggestRun(config, default_processes(added)) as run, count_bar("suggesting", added) as advance:
+                suggested = suggest_documents(store, summary.added_ids, config, progress=advance, run=run)
+        except SuggestError as error:
+            raise UserError(f"imported, but no suggestions: {error}; then run 'redline suggest'") from None
+        except KeyboardInterrupt as interrupted:  # SuggestInterrupted knows how far it got
+            err.print(
+                f"interrupted: imported; suggestions stored for {getattr(interrupted, 'stored', 0)} of"
+                f" {added} new documents; run 'redline suggest' to finish",
+                markup=False,
+            )
+            raise typer.Exit(130) from None
+        out.print(suggested.line([label.name for label in store.labels()]), markup=False)
 
 
 @app.command()

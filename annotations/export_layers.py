@@ -1,0 +1,202 @@
+"""What an export writes, read from the database: one ``Task`` per layer of a document.
+
+A task is one annotator's version of one document (or the gold version,
+the suggestions, or a bare text), with the document's tokens laid out as
+spaCy and Prodigy need them. Tasks are read a batch of documents per query,
+so an export never holds more than a batch in memory.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from annotations.model import Span, Status, Suggestion
+from annotations.store import Store
+
+BATCH_DOCUMENTS = 200
+"""Documents read per query while streaming."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExportDocument:
+    """A document as an export needs it (its tokens are in the ``Task``)."""
+
+    id: int
+    key: str
+    title: str
+    text: str
+    sha256: str
+    meta: dict[str, Any]
+
+
+@dataclass(slots=True)
+class Tokens:
+    """A document's tokens covering its text exactly, as spaCy's ``Doc``
+    needs them: every character is in a token except a single space after
+    one (``spaces[i]``). The tokens stored at import are used as they are;
+    text they leave out (never, with spaCy's own tokens) becomes tokens of
+    its own."""
+
+    starts: list[int]
+    ends: list[int]
+    spaces: list[bool]
+    json: str | None = None
+    """Prodigy's token objects as JSON, made once per document and shared by its lines."""
+
+    @classmethod
+    def from_packed(cls, text: str, packed: bytes) -> Tokens:
+        """From tokens as the store packs them (little-endian uint32 start, end, ...)."""
+        offsets = np.frombuffer(packed, dtype="<u4").astype(np.int64)
+        starts, ends = offsets[0::2], offsets[1::2]
+        if len(starts) and starts[0] == 0 and len(text) - 1 <= ends[-1] <= len(text) and (ends > starts).all():
+            gaps = starts[1:] - ends[:-1]
+            trailing = len(text) - int(ends[-1])
+            if ((gaps == 0) | (gaps == 1)).all() and (trailing == 0 or text[-1] == " "):
+                # spaCy's layout: tokens back to back or one space apart; check the spaces are spaces
+                codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
+                if (codes[ends[:-1][gaps == 1]] == 32).all():
+                    return cls(starts.tolist(), ends.tolist(), (gaps == 1).tolist() + [trailing == 1])
+        return cls.cover(text, zip(starts.tolist(), ends.tolist()))
+
+    @classmethod
+    def cover(cls, text: str, stored: Iterable[tuple[int, int]]) -> Tokens:
+        """From (start, end) pairs in order, filling in whatever they leave out."""
+        starts: list[int] = []
+        ends: list[int] = []
+        spaces: list[bool] = []
+        position = 0
+        for start, end in itertools.chain(stored, [(len(text), len(text))]):
+            if start < position:
+                continue  # overlaps the previous token: its text joins the next gap
+            if start > position:
+                if starts and ends[-1] == position and text[position] == " ":
+                    spaces[-1] = True
+                    position += 1
+                if start > position:
+                    starts.append(position)
+                    ends.append(start)
+                    spaces.append(False)
+            if end > start:
+                starts.append(start)
+                ends.append(end)
+                spaces.append(False)
+            position = max(position, end)
+        return cls(starts, ends, spaces)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def locate(self, start: int, end: int) -> tuple[int, int]:
+        """The first and last token (inclusive, as Prodigy counts) of the
+        tokens containing [start, end)."""
+        first = bisect.bisect_right(self.ends, start)
+        last = bisect.bisect_left(self.starts, end) - 1
+        if first > last:  # the span is only the space after token ``last``
+            first = last
+        return first, last
+
+
+@dataclass
+class Task:
+    """One output line: one layer of one document."""
+
+    document: ExportDocument
+    tokens: Tokens
+    annotator: str | None
+    """The layer's annotator (``gold`` for the adjudicated layer); None for
+    the suggestions or a bare text."""
+    kind: str
+    """"annotator", "suggestions" or "text"."""
+    spans: list[Span] | list[Suggestion] = field(default_factory=list)
+    links: list[tuple[int, int]] = field(default_factory=list)
+    """(claim, target) as indexes into ``spans``."""
+    status: Status | None = None
+    updated_at: str | None = None
+
+    @property
+    def skipped(self) -> bool:
+        return self.status is not None and self.status.status == "skipped"
+
+
+def iter_tasks(
+    store: Store,
+    layers: Iterable[tuple[int, str, int | None]],
+    *,
+    label_ids: list[int] | None,
+    other: str | None,
+) -> Iterator[Task]:
+    """The tasks for ``layers`` (document id, sha256, annotator id, as
+    ``Store.export_layers`` yields them), reading a batch of documents at a
+    time. ``other`` says what a layer without annotator is: "suggestions"
+    or a bare text."""
+    names = {a.id: a.name for a in store.annotators(include_gold=True)}
+    batch: list[tuple[int, int | None]] = []
+    documents: set[int] = set()
+    for document_id, _, annotator_id in layers:
+        if document_id not in documents and len(documents) == BATCH_DOCUMENTS:
+            yield from _batch(store, batch, names, label_ids, other)
+            batch, documents = [], set()
+        batch.append((document_id, annotator_id))
+        documents.add(document_id)
+    if batch:
+        yield from _batch(store, batch, names, label_ids, other)
+
+
+def _batch(
+    store: Store,
+    batch: list[tuple[int, int | None]],
+    names: dict[int, str],
+    label_ids: list[int] | None,
+    other: str | None,
+) -> Iterator[Task]:
+    document_ids = sorted({document_id for document_id, _ in batch})
+    annotator_ids = sorted({a for _, a in batch if a is not None})
+    spans: dict[tuple[int, str], list[Span]] = {}
+    links: dict[int, list[int]] = {}
+    statuses: dict[tuple[int, str], Status] = {}
+    changed: dict[tuple[int, str], str] = {}
+    if annotator_ids:
+        for span in store.layer_spans(document_ids, annotator_ids, label_ids):
+            spans.setdefault((span.document_id, span.annotator), []).append(span)
+        for link in store.layer_links(document_ids, annotator_ids):
+            links.setdefault(link.claim_id, []).append(link.target_id)
+        statuses = {(s.document_id, s.annotator): s for s in store.layer_statuses(document_ids, annotator_ids)}
+        changed = store.layer_changed_at(document_ids, annotator_ids)
+    suggested: dict[int, list[Suggestion]] = {}
+    if other == "suggestions":
+        for suggestion in store.suggestions_of(document_ids, label_ids):
+            suggested.setdefault(suggestion.document_id, []).append(suggestion)
+    documents: dict[int, tuple[ExportDocument, Tokens]] = {}
+    for document_id, key, title, text, digest, meta, packed in store.document_rows(document_ids):
+        documents[document_id] = (
+            ExportDocument(document_id, key, title, text, digest, meta),
+            Tokens.from_packed(text, packed),
+        )
+    for document_id, annotator_id in batch:
+        document, tokens = documents[document_id]
+        if annotator_id is None:
+            kind = "suggestions" if other == "suggestions" else "text"
+            yield Task(document, tokens, None, kind, suggested.get(document_id, []))
+            continue
+        name = names[annotator_id]
+        layer = spans.get((document_id, name), [])
+        index = {span.id: i for i, span in enumerate(layer)}
+        pairs = [
+            (i, index[target]) for i, span in enumerate(layer) for target in links.get(span.id, ()) if target in index
+        ]
+        yield Task(
+            document,
+            tokens,
+            name,
+            "annotator",
+            layer,
+            pairs,
+            statuses.get((document_id, name), Status(document_id, name)),
+            changed.get((document_id, name)),
+        )

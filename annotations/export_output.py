@@ -1,0 +1,129 @@
+"""Where an export's lines go: files that appear whole or not at all, or standard output."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from annotations.export_layers import Task
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+class AtomicFile:
+    """A file written under a temporary name beside ``path``, then renamed
+    onto it by ``commit`` (after an fsync) or removed by ``discard``: the
+    path holds the old file or the whole new one, never half of one."""
+
+    def __init__(self, path: Path, *, binary: bool = False) -> None:
+        self.path = path
+        descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        self.temporary = Path(name)
+        os.chmod(descriptor, 0o666 & ~current_umask())  # mkstemp makes it private
+        if binary:
+            self.handle: IO[Any] = os.fdopen(descriptor, "wb")
+        else:
+            self.handle = os.fdopen(descriptor, "w", encoding="utf-8", newline="\n")
+
+    def commit(self) -> None:
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.handle.close()
+        os.replace(self.temporary, self.path)
+
+    def discard(self) -> None:
+        self.handle.close()
+        with contextlib.suppress(FileNotFoundError):
+            self.temporary.unlink()
+
+
+class Writer(Protocol):
+    """One output: a file, a folder of shards, or standard output."""
+
+    path: Path | None
+    lines: int
+    documents: int
+    spans: int
+
+    def write(self, task: Task) -> None: ...
+
+    def commit(self) -> None:
+        """Put the finished output in place."""
+
+    def discard(self) -> None:
+        """Leave nothing behind."""
+
+
+class JsonLinesWriter:
+    """JSON lines (``line`` makes each from a task), to a file or standard output."""
+
+    def __init__(self, path: Path | None, line: Callable[[Task], str]) -> None:
+        self.path = path
+        self.line = line
+        self.file = None if path is None else AtomicFile(path)
+        self.handle: IO[str]
+        if self.file is not None:
+            self.handle = self.file.handle
+        elif hasattr(sys.stdout, "buffer"):
+            # JSONL is UTF-8 whatever the terminal's locale says
+            sys.stdout.flush()
+            self.handle = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n")
+        else:
+            self.handle = sys.stdout
+        self.lines = self.spans = self.documents = 0
+        self._last_document: int | None = None
+
+    def write(self, task: Task) -> None:
+        self.handle.write(self.line(task))
+        self.handle.write("\n")
+        self.lines += 1
+        self.spans += len(task.spans)
+        if task.document.id != self._last_document:
+            self.documents += 1
+            self._last_document = task.document.id
+
+    def commit(self) -> None:
+        if self.file is not None:
+            self.file.commit()
+        else:
+            self._release_stdout()
+
+    def discard(self) -> None:
+        if self.file is not None:
+            self.file.discard()
+        else:
+            with contextlib.suppress(BrokenPipeError):
+                self._release_stdout()
+
+    def _release_stdout(self) -> None:
+        self.handle.flush()
+        if isinstance(self.handle, io.TextIOWrapper) and self.handle is not sys.stdout:
+            self.handle.detach()  # leave standard output open
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """A span the spaCy export widened to the tokens containing it."""
+
+    key: str
+    layer: str
+    label: str
+    start: int
+    end: int
+    new_start: int
+    new_end: int
+
+    def line(self) -> str:
+        moved = f"[{self.start}, {self.end}) -> [{self.new_start}, {self.new_end})"
+        return f"{self.key} ({self.layer}) {self.label} {moved}"

@@ -1,0 +1,1232 @@
+"""The default suggester: spaCy's blank English tokenizer and rules, so that
+suggestions need no download.
+
+The vocabulary lives in a patterns file in spaCy's SpanRuler / EntityRuler
+format, one JSON object a line (``annotations/data/patterns.jsonl``, or a
+user's own file): ``{"label": ..., "pattern": "a phrase" | [token specs]}``.
+
+- A lower-case label (``figure``, ``date``, ``source``, ``claim`` or any label
+  in the database) is a direct suggestion: every match is suggested as is.
+- An UPPER-CASE label puts words in a class the built-in grammar reads:
+  ``QUALIFIER``, ``NUMBER``, ``MULTIPLIER``, ``FRACTION``, ``VAGUE``,
+  ``CURRENCY``, ``CURRENCY_WORD``, ``UNIT``, ``TIMES``, ``RATE``,
+  ``NOT_FIGURE``, ``MONTH``, ``WEEKDAY``, ``DATE_WORD``, ``DATE_MODIFIER``,
+  ``PERIOD``, ``PART_OF_DAY``, ``TIME_MARK``, ``AGO``, ``AGO_UNIT``,
+  ``SOURCE_BEFORE`` (reporting verbs: the source comes before them),
+  ``SOURCE_AFTER`` ("according to": the source follows) and ``STOP`` (words
+  that end a counted noun or a source's noun phrase).
+
+Phrase patterns match case-insensitively. Token patterns whose tokens are
+literal (``LOWER``, ``TEXT`` or ``ORTH``: a string or an ``IN`` list; ``OP``
+absent or ``"?"``) are compiled into hash lookups and spaCy's PhraseMatcher,
+which cost almost nothing per token; any other token pattern (``REGEX``,
+``LIKE_NUM``, ``SHAPE``, ``+``...) runs in spaCy's Matcher, which costs about
+as much as the tokenizer for every few patterns.
+
+The grammar then builds, per ``docs/guidelines.md``: figures (qualifier,
+currency, number, multiplier, then a unit, a currency word, a rate or a
+counted noun), dates (runs of date words that ``normalise`` can read),
+sources (the noun phrase before a reporting verb or after "according to",
+found without a parser), and claims (sentences holding a figure, a date or an
+attribution, questions excepted). It sets the sentence boundaries itself,
+with the sentencizer's rule, so no other component is needed.
+
+Speed matters (suggestions run at every import): the component reads the
+Doc once through ``Doc.to_array`` and numpy and then works only around the
+few tokens where a rule can start.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy
+import spacy
+from spacy.attrs import LOWER, ORTH, SENT_START, SHAPE
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.pipeline import Sentencizer
+from spacy.tokens import Doc, Span, SpanGroup
+
+from annotations.normalise import UNRECOGNISED, normalise_span
+from annotations.suggest import PATTERNS_PATH
+
+SPANS_KEY = "redline"
+"""``doc.spans`` key of the rules' suggestions."""
+COMPONENT = "redline_rules"
+
+CATEGORIES = frozenset(
+    "QUALIFIER NUMBER MULTIPLIER FRACTION VAGUE CURRENCY CURRENCY_WORD UNIT TIMES RATE NOT_FIGURE MONTH"
+    " WEEKDAY DATE_WORD DATE_MODIFIER PERIOD PART_OF_DAY TIME_MARK AGO AGO_UNIT SOURCE_BEFORE SOURCE_AFTER"
+    " STOP".split()
+)
+_LITERAL_ATTRS = {"LOWER": "LOWER", "TEXT": "ORTH", "ORTH": "ORTH"}
+_MAX_EXPANSIONS = 20_000
+
+# Closed-class words the grammar itself needs; the open-class vocabulary is in the patterns file.
+DETERMINERS = frozenset("the a an its their his her our this that these those".split())
+NP_PREPOSITIONS = frozenset("of for at from by with".split())
+PREPOSITIONS = frozenset("of on in at by for from with to into onto about over under between among against".split())
+PRONOUNS = frozenset("he she it they we i you who which this that one someone somebody".split())
+# between a source and its verb: "The bank also said", "Lind had earlier told"
+BETWEEN_SOURCE_AND_VERB = frozenset(
+    "also has have had will would later earlier previously recently again then once publicly separately long"
+    " further repeatedly first initially subsequently meanwhile".split()
+)
+# after a reporting verb ending in -s, words that show it is a plural noun ("member states of")
+AFTER_A_NOUN = frozenset(
+    "of are were have had from by in on for to and or is was will would can could , . ; : ) ' \" 's".split()
+)
+IRREGULAR_PLURALS = frozenset(
+    "people cattle children men women police staff personnel livestock sheep fish deer aircraft feet teeth"
+    " mice geese data media criteria crew troops militia clergy".split()
+)
+TIME_UNITS = frozenset("years months weeks days hours minutes decades seconds".split())
+QUOTES = frozenset('"\'“”‘’')
+POSSESSIVES = frozenset(("'s", "'", "’s", "’", "&"))
+_EMPTY: frozenset[str] = frozenset()
+
+_DIGIT_NUMBER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:k|m|bn|mn|tn)?$|^\.\d+$")
+_ATTACHED_SCALE = re.compile(r"^\d+(?:\.\d+)?(?:k|m|bn|mn|tn)$")
+_YEAR = re.compile(r"^(?:1[5-9]|20|21)\d\d$|^(?:early|mid|late)-(?:1[5-9]|20|21)\d\d$", re.IGNORECASE)
+_DECADE = re.compile(r"^(?:1[5-9]|20)\d0s$")
+_DAY_NUMBER = re.compile(r"^(?:[12]?\d|3[01])(?:st|nd|rd|th)?$")
+_CLOCK = re.compile(r"^(?:[01]?\d|2[0-3])[:.][0-5]\d(?:am|pm)?$|^(?:1[0-2]|0?\d)(?:am|pm)$", re.IGNORECASE)
+_HOUR = re.compile(r"^(?:1[0-2]|0?\d)(?:[:.][0-5]\d)?$")
+_ONE = frozenset({"one", "1", "a", "an"})
+
+
+class PatternError(ValueError):
+    """A problem in a patterns file, as one line naming the file and line."""
+
+
+@dataclass(frozen=True)
+class Pattern:
+    label: str
+    pattern: str | list[dict[str, Any]]
+    where: str
+
+
+def read_patterns(path: Path | str | None = None) -> list[Pattern]:
+    """The patterns of a SpanRuler-format JSONL file (the built-in file by default)."""
+    path = Path(path) if path is not None else PATTERNS_PATH
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise PatternError(f"{path}: cannot read patterns ({error.strerror or error})") from None
+    except UnicodeDecodeError:
+        raise PatternError(f"{path}: not UTF-8 text") from None
+    patterns = []
+    for number, line in enumerate(lines, start=1):
+        where = f"{path}:{number}"
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise PatternError(f"{where}: not JSON ({error.msg})") from None
+        if not isinstance(item, dict) or not isinstance(item.get("label"), str) or not item["label"]:
+            raise PatternError(f'{where}: each line needs "label" and "pattern"')
+        pattern = item.get("pattern")
+        if isinstance(pattern, str):
+            if not pattern.strip():
+                raise PatternError(f"{where}: the phrase pattern is empty")
+        elif not (isinstance(pattern, list) and pattern and all(isinstance(t, dict) for t in pattern)):
+            raise PatternError(f'{where}: "pattern" must be a phrase or a list of token patterns')
+        label = item["label"]
+        if label.isupper() and label not in CATEGORIES:
+            raise PatternError(f"{where}: unknown word class {label!r} (classes: {', '.join(sorted(CATEGORIES))})")
+        patterns.append(Pattern(label, pattern, where))
+    return patterns
+
+
+def literal_expansions(pattern: list[dict[str, Any]]) -> tuple[str, list[list[str]]] | None:
+    """A literal token pattern as (attr, every token sequence it matches); None otherwise."""
+    attr = None
+    choices: list[list[str | None]] = []
+    for spec in pattern:
+        keys = set(spec) - {"OP"}
+        op = spec.get("OP")
+        if len(keys) != 1 or op not in (None, "?"):
+            return None
+        (key,) = keys
+        spec_attr = _LITERAL_ATTRS.get(key.upper())
+        if spec_attr is None or attr not in (None, spec_attr):
+            return None
+        attr = spec_attr
+        value = spec[key]
+        if isinstance(value, str):
+            options: list[str | None] = [value]
+        elif isinstance(value, dict) and set(value) == {"IN"} and isinstance(value["IN"], list):
+            options = [str(v) for v in value["IN"]]
+        else:
+            return None
+        if attr == "LOWER":
+            options = [o.lower() for o in options if o is not None]
+        if op == "?":
+            options.append(None)
+        choices.append(list(dict.fromkeys(options)))
+    total = 1
+    for options in choices:
+        total *= len(options)
+    if attr is None or total > _MAX_EXPANSIONS:
+        return None
+    sequences = [[w for w in combo if w is not None] for combo in itertools.product(*choices)]
+    return attr, [s for s in sequences if s]
+
+
+class Lexicon:
+    """Compiled patterns: one-token entries as hash tables, longer literal ones
+    in PhraseMatchers, the rest in a Matcher."""
+
+    def __init__(self, nlp: Language, patterns: Iterable[Pattern]) -> None:
+        self.vocab = nlp.vocab
+        strings = nlp.vocab.strings
+        single: dict[str, dict[int, set[str]]] = {"LOWER": {}, "ORTH": {}}
+        self.stop: dict[str, set[int]] = {"LOWER": set(), "ORTH": set()}
+        self.phrases = {
+            "LOWER": PhraseMatcher(nlp.vocab, attr="LOWER"),
+            "ORTH": PhraseMatcher(nlp.vocab, attr="ORTH"),
+        }
+        self.matcher: Matcher | None = None
+        for item in patterns:
+            if isinstance(item.pattern, str):
+                words = [t.text for t in nlp.make_doc(item.pattern) if not t.is_space]
+                expanded: tuple[str, list[list[str]]] | None = ("LOWER", [[w.lower() for w in words]])
+            else:
+                expanded = literal_expansions(item.pattern)
+            if expanded is None:
+                if self.matcher is None:
+                    self.matcher = Matcher(nlp.vocab)
+                try:
+                    self.matcher.add(item.label, [item.pattern])
+                except (ValueError, KeyError, TypeError) as error:
+                    raise PatternError(f"{item.where}: {str(error).splitlines()[0]}") from None
+                continue
+            attr, sequences = expanded
+            docs = []
+            for words in sequences:
+                if len(words) > 1:
+                    docs.append(Doc(nlp.vocab, words=words))
+                elif item.label == "STOP":
+                    self.stop[attr].add(strings.add(words[0]))
+                else:
+                    single[attr].setdefault(strings.add(words[0]), set()).add(item.label)
+            if docs:
+                self.phrases[attr].add(item.label, docs)
+        # the sentencizer's sentence-final punctuation, and the question mark
+        for mark in Sentencizer.default_punct_chars:
+            single["ORTH"].setdefault(strings.add(mark), set()).add(_SENTENCE_END)
+        single["ORTH"].setdefault(strings.add("?"), set()).add(_QUESTION)
+        # tokens share these label sets, so they are frozen
+        self.single = {attr: {key: frozenset(labels) for key, labels in table.items()} for attr, table in single.items()}
+        self._keys = {attr: _sorted_hashes(table) for attr, table in self.single.items()}
+        self.bits_of: dict[frozenset[str], tuple[int, ...]] = {}
+        """The anchor bits of each set of word classes."""
+        # token shapes seen so far: 1 with a digit ("d,ddd", "d.dxx"), 2 as well if a date's number can have it
+        self._shape_kinds: dict[int, int] = {}
+        self._shape_keys = _sorted_hashes(())
+        self._shape_values = numpy.zeros(0, dtype="uint8")
+
+    def known(self, attr: str, column: numpy.ndarray) -> list[int]:
+        """Positions whose hash (of ``attr``) has a one-token entry."""
+        return _positions_in(self._keys[attr], column)
+
+    def shapes(self, shapes: numpy.ndarray) -> tuple[list[int], list[int], list[int]]:
+        """Positions of numbers (a digit in the shape: "d,ddd", "d.dxx", "xxxx-dddd"),
+        of those that a date can hold ("dddd", "dd:dd", "ddxx"), and of line breaks."""
+        keys = self._shape_keys
+        positions = keys.searchsorted(shapes) if len(keys) else numpy.zeros(len(shapes), dtype="int64")
+        positions[positions == len(keys)] = 0
+        known = keys[positions] == shapes if len(keys) else numpy.zeros(len(shapes), dtype=bool)
+        if not known.all():
+            for h in set(shapes[~known].tolist()):
+                shape = self.vocab.strings[h]
+                self._shape_kinds[h] = ("d" in shape) | 2 * bool(_DATE_SHAPE.match(shape)) | 4 * ("\n" in shape)
+            keys = self._shape_keys = _sorted_hashes(self._shape_kinds)
+            self._shape_values = numpy.array([self._shape_kinds[h] for h in keys.tolist()], dtype="uint8")
+            positions = keys.searchsorted(shapes)
+        kinds = self._shape_values[positions]
+        return (numpy.flatnonzero(kinds & 1).tolist(), numpy.flatnonzero(kinds & 2).tolist(),
+                numpy.flatnonzero(kinds & 4).tolist())
+
+    def hits(self, doc: Doc) -> list[tuple[str, int, int]]:
+        """(label, start, end) of every multi-token match."""
+        strings = self.vocab.strings
+        found = []
+        for matcher in self.phrases.values():
+            if len(matcher):
+                found.extend((strings[key], start, end) for key, start, end in matcher(doc))
+        if self.matcher is not None:
+            found.extend((strings[key], start, end) for key, start, end in self.matcher(doc))
+        return found
+
+
+_DATE_SHAPE = re.compile(r"^(?:d{1,2}(?:xx)?|dddd|d{1,2}[:.]dd(?:xx)?|ddddx|x{3,5}-dddd|d{1,2}x{2})$")
+
+
+def _sorted_hashes(hashes: Iterable[int]) -> numpy.ndarray:
+    return numpy.array(sorted(hashes), dtype="uint64")
+
+
+def _found(keys: numpy.ndarray, column: numpy.ndarray) -> numpy.ndarray:
+    """A boolean mask: which values of ``column`` are in the sorted array ``keys``."""
+    if not len(keys):
+        return numpy.zeros(len(column), dtype=bool)
+    positions = keys.searchsorted(column)
+    positions[positions == len(keys)] = 0
+    return keys[positions] == column
+
+
+def _positions_in(keys: numpy.ndarray, column: numpy.ndarray) -> list[int]:
+    return numpy.flatnonzero(_found(keys, column)).tolist()
+
+
+# bits of a token's word classes: where a rule of each kind can start
+_BIT_DATE, _BIT_FIGURE, _BIT_CUE, _BIT_AGO, _BIT_DIRECT, _BIT_END, _BIT_QUESTION, _BIT_NUMBER = (
+    1, 2, 4, 8, 16, 32, 64, 128
+)
+_BITS = (_BIT_DATE, _BIT_FIGURE, _BIT_CUE, _BIT_AGO, _BIT_DIRECT, _BIT_END, _BIT_QUESTION, _BIT_NUMBER)
+# word classes the grammar adds for itself
+_SENTENCE_END = "_SENTENCE_END"
+_QUESTION = "_QUESTION"
+_INTERNAL = frozenset({_SENTENCE_END, _QUESTION})
+_DATE_STARTS = frozenset({"MONTH", "WEEKDAY", "DATE_WORD", "DATE_MODIFIER", "PERIOD"})
+_FIGURE_STARTS = frozenset({"NUMBER", "VAGUE", "MULTIPLIER", "FRACTION"})
+_CUES = frozenset({"SOURCE_BEFORE", "SOURCE_AFTER"})
+
+
+def _mask(labels: frozenset[str]) -> int:
+    mask = 0
+    if not labels.isdisjoint(_DATE_STARTS):
+        mask |= _BIT_DATE
+    if not labels.isdisjoint(_FIGURE_STARTS):
+        mask |= _BIT_FIGURE
+    if not labels.isdisjoint(_CUES):
+        mask |= _BIT_CUE
+    if "AGO" in labels:
+        mask |= _BIT_AGO
+    if "NUMBER" in labels:
+        mask |= _BIT_NUMBER
+    if _SENTENCE_END in labels:
+        mask |= _BIT_END
+    if _QUESTION in labels:
+        mask |= _BIT_QUESTION
+    if any(label not in CATEGORIES and label not in _INTERNAL for label in labels):
+        mask |= _BIT_DIRECT
+    return mask
+
+
+class _Tokens:
+    """A read-only view of one document's tokens for the grammar.
+
+    The Doc is read once with ``Doc.to_array``; words are looked up only
+    where a rule looks (creating Token objects, or even reading
+    ``doc.text``, would cost more than tokenizing).
+    """
+
+    __slots__ = ("doc", "strings", "n", "lowers", "orths", "words", "lows", "numbers", "classes", "stop_lower",
+                 "stop_orth", "anchors", "newlines", "openers", "sentences", "_kinds")
+
+    def __init__(self, doc: Doc, lexicon: Lexicon) -> None:
+        self.doc = doc
+        self.strings = doc.vocab.strings
+        self.n = len(doc)
+        # three hash columns: every further attribute would cost as much again (flags are read from words)
+        array = doc.to_array([LOWER, ORTH, SHAPE])
+        lowers, orths = array[:, 0], array[:, 1]
+        self.lowers = lowers.tolist()
+        self.orths = orths.tolist()
+        # looked up on first use: most tokens are never looked at
+        self.words: list[str | None] = [None] * self.n
+        self.lows: list[str | None] = [None] * self.n
+        numbers, date_numbers, newlines = lexicon.shapes(array[:, 2])
+        self.stop_lower = lexicon.stop["LOWER"]
+        self.stop_orth = lexicon.stop["ORTH"]
+        self._kinds: dict[int, str | None] = {}
+        # word classes of the few tokens that have one (function words apart)
+        classes: dict[int, frozenset[str]] = {}
+        for attr, column in (("LOWER", lowers), ("ORTH", orths)):
+            positions = lexicon.known(attr, column)
+            if positions:
+                table = lexicon.single[attr]
+                for i, key in zip(positions, column[positions].tolist()):
+                    labels = table[key]
+                    classes[i] = labels | classes[i] if i in classes else labels
+        for label, start, end in lexicon.hits(doc):
+            for i in range(start, end):
+                labels = classes.get(i, _EMPTY)
+                if label not in labels:
+                    classes[i] = labels | {label}
+        self.classes = classes
+        anchors: dict[int, list[int]] = {bit: [] for bit in _BITS}
+        bits_of = lexicon.bits_of
+        for i in sorted(classes):
+            labels = classes[i]
+            bits = bits_of.get(labels)
+            if bits is None:
+                mask = _mask(labels)
+                bits = bits_of[labels] = tuple(bit for bit in _BITS if mask & bit)
+            for bit in bits:
+                anchors[bit].append(i)
+        self.numbers = set(numbers).union(anchors[_BIT_NUMBER])
+        anchors[_BIT_DATE] = sorted(set(anchors[_BIT_DATE]).union(date_numbers))
+        anchors[_BIT_FIGURE] = sorted(self.numbers.union(anchors[_BIT_FIGURE]))
+        self.anchors = anchors
+        self.newlines = newlines
+        self.sentences: list[tuple[int, int]] = []
+        self.openers: set[int] = set()
+        """The first token of each sentence."""
+
+    def word(self, i: int) -> str:
+        word = self.words[i]
+        if word is None:
+            word = self.words[i] = self.strings[self.orths[i]]
+        return word
+
+    def lower(self, i: int) -> str:
+        """The lower-case word at i; "" outside the document."""
+        if i < 0 or i >= self.n:
+            return ""
+        word = self.lows[i]
+        if word is None:
+            word = self.lows[i] = self.strings[self.lowers[i]]
+        return word
+
+    def cats(self, i: int) -> frozenset[str]:
+        return self.classes.get(i, _EMPTY)
+
+    def has(self, i: int, category: str) -> bool:
+        return category in self.classes.get(i, _EMPTY)
+
+    def stop(self, i: int) -> bool:
+        return self.lowers[i] in self.stop_lower or self.orths[i] in self.stop_orth
+
+    def num(self, i: int) -> bool:
+        return i in self.numbers
+
+    # spaCy's IS_TITLE, IS_ALPHA, IS_SPACE and IS_LOWER are these str methods
+    def title(self, i: int) -> bool:
+        return 0 <= i < self.n and self.word(i).istitle()
+
+    def alpha(self, i: int) -> bool:
+        return 0 <= i < self.n and self.word(i).isalpha()
+
+    def blank(self, i: int) -> bool:
+        return self.word(i).isspace()
+
+    def is_lower(self, i: int) -> bool:
+        return self.word(i).islower()
+
+    def punct(self, i: int) -> bool:
+        return self.doc[i].is_punct
+
+    def start_char(self, i: int) -> int:
+        return self.doc[i].idx
+
+    def end_char(self, i: int) -> int:
+        """Where token i ends."""
+        return self.doc[i].idx + len(self.word(i))
+
+    def joined(self, i: int) -> bool:
+        """No whitespace between token i and the next."""
+        return 0 <= i < self.n and not self.doc[i].whitespace_
+
+    def text(self, start: int, end: int) -> str:
+        """The text of tokens [start, end), as the document has it."""
+        parts = []
+        for k in range(start, end):
+            parts.append(self.word(k))
+            if k + 1 < end and self.doc[k].whitespace_:
+                parts.append(" ")
+        return "".join(parts)
+
+
+class RedlineRules:
+    """The spaCy component: sets sentences and puts figure, date, source and
+    claim spans in ``doc.spans["redline"]``."""
+
+    def __init__(self, nlp: Language, name: str = COMPONENT, patterns: str | None = None) -> None:
+        self.name = name
+        self.patterns_path = Path(patterns) if patterns else PATTERNS_PATH
+        self.lexicon = Lexicon(nlp, read_patterns(self.patterns_path))
+        self.label_hashes = _LabelHashes(nlp.vocab.strings)
+
+    def __call__(self, doc: Doc) -> Doc:
+        tokens, found = suggest_spans(doc, self.lexicon)
+        if tokens is not None:
+            _set_sentences(doc, tokens.sentences)
+        labels = self.label_hashes
+        doc.spans[SPANS_KEY] = SpanGroup(
+            doc, name=SPANS_KEY, spans=[Span(doc, start, end, label=labels[label]) for label, start, end in found]
+        )
+        return doc
+
+    def char_spans(self, doc: Doc) -> list[tuple[str, int, int]]:
+        """The suggestions as (label, start_char, end_char), without touching the doc:
+        what ``redline suggest`` stores, computed without building Span objects."""
+        tokens, found = suggest_spans(doc, self.lexicon)
+        if tokens is None:
+            return []
+        return [(label, tokens.start_char(start), tokens.end_char(end - 1)) for label, start, end in found]
+
+
+class _LabelHashes(dict):  # type: ignore[type-arg]
+    """Label name to string-store hash, filled on first use."""
+
+    def __init__(self, strings: Any) -> None:
+        super().__init__()
+        self.strings = strings
+
+    def __missing__(self, label: str) -> int:
+        value = self[label] = self.strings.add(label)
+        return value
+
+
+@Language.factory(COMPONENT, default_config={"patterns": None})
+def _make_rules(nlp: Language, name: str, patterns: str | None) -> RedlineRules:
+    return RedlineRules(nlp, name, patterns)
+
+
+def adapt_tokenizer(nlp: Language) -> None:
+    """Keep "m." and "k." apart from a sentence's full stop ("£190m.")."""
+    nlp.tokenizer.rules = {key: value for key, value in nlp.tokenizer.rules.items() if key not in ("m.", "k.")}
+
+
+def build_pipeline(patterns: Path | str | None = None) -> Language:
+    """spaCy's blank English pipeline with the rules (which set sentences too)."""
+    nlp = spacy.blank("en")
+    adapt_tokenizer(nlp)
+    nlp.add_pipe(COMPONENT, config={"patterns": None if patterns is None else str(patterns)})
+    return nlp
+
+
+# -- the grammar --------------------------------------------------------------
+
+
+def suggest_spans(doc: Doc, lexicon: Lexicon) -> tuple[_Tokens | None, list[tuple[str, int, int]]]:
+    """(label, start, end) token ranges of the suggestions in ``doc``, end
+    exclusive, with the token view they were read from."""
+    if not len(doc):
+        return None, []
+    tokens = _Tokens(doc, lexicon)
+    taken = [False] * tokens.n
+    spans: list[tuple[str, int, int]] = []
+    # the user's own spans first: the grammar does not overlap them
+    for label, start, end in _direct_spans(tokens):
+        if label in ("figure", "date", "source") and not _take(taken, start, end):
+            continue
+        spans.append((label, start, end))
+    sentences = tokens.sentences = _sentences(tokens)
+    tokens.openers = {start for start, _ in sentences}
+    spans.extend(_dates(tokens, taken))
+    sources, attributed = _sources(tokens, taken, sentences)
+    spans.extend(sources)
+    spans.extend(_figures(tokens, taken))
+    spans.extend(_claims(tokens, sentences, spans, attributed))
+    return tokens, spans
+
+
+def _direct_spans(tokens: _Tokens) -> list[tuple[str, int, int]]:
+    """Runs of tokens matched by patterns labelled with a label of the database."""
+    found: list[tuple[str, int, int]] = []
+    for i in tokens.anchors[_BIT_DIRECT]:
+        for label in sorted(tokens.cats(i) - CATEGORIES - _INTERNAL):
+            if found and found[-1][0] == label and found[-1][2] == i:
+                found[-1] = (label, found[-1][1], i + 1)
+            else:
+                found.append((label, i, i + 1))
+    return found
+
+
+def _take(taken: list[bool], start: int, end: int) -> bool:
+    """Mark tokens [start, end) as used by a span, unless one of them already is."""
+    if True in taken[start:end]:
+        return False
+    taken[start:end] = [True] * (end - start)
+    return True
+
+
+# -- sentences ----------------------------------------------------------------
+
+
+def _sentences(tokens: _Tokens) -> list[tuple[int, int]]:
+    """Sentences as token ranges [start, end), trimmed of whitespace.
+
+    spaCy's sentencizer rule (a sentence starts at the first word after
+    ". ! ?" and their kin), plus a line break, with an opening quote moved to
+    the sentence it opens, and a quoted question or exclamation kept with its
+    tag ("…?" she asked.).
+    """
+    n = tokens.n
+    starts = [0]
+    for p in tokens.anchors[_BIT_END]:
+        if p < starts[-1]:
+            continue
+        k = p + 1
+        while k < n and tokens.punct(k):
+            k += 1
+        if k < n:
+            starts.append(k)
+    starts.extend(i + 1 for i in tokens.newlines if i + 1 < n)
+    for k, start in enumerate(starts):
+        while start > 0 and tokens.word(start - 1) in QUOTES and tokens.joined(start - 1) and (
+            start - 1 == 0 or not tokens.joined(start - 2)
+        ):
+            start -= 1
+        starts[k] = start
+    starts = sorted(set(starts))
+    sentences: list[tuple[int, int]] = []
+    for k, start in enumerate(starts):
+        end = starts[k + 1] if k + 1 < len(starts) else n
+        while start < end and tokens.blank(start):
+            start += 1
+        while end > start and tokens.blank(end - 1):
+            end -= 1
+        if start >= end:
+            continue
+        if sentences and tokens.is_lower(start):
+            previous_start, previous_end = sentences[-1]
+            if not any(previous_end <= i < start for i in tokens.newlines):
+                sentences[-1] = (previous_start, end)
+                continue
+        sentences.append((start, end))
+    return sentences
+
+
+def _set_sentences(doc: Doc, sentences: list[tuple[int, int]]) -> None:
+    """Record the sentence boundaries on the doc, so that ``doc.sents`` works."""
+    flags = numpy.full((len(doc), 1), numpy.iinfo("uint64").max, dtype="uint64")  # -1: not a start
+    flags[0, 0] = 1
+    for start, _ in sentences:
+        flags[start, 0] = 1
+    doc.from_array([SENT_START], flags)
+
+
+# -- dates --------------------------------------------------------------------
+
+_DATE_HEADS = frozenset({"MONTH", "WEEKDAY", "DATE_WORD", "PERIOD", "YEAR", "DECADE", "TIME"})
+_ALWAYS_READ = frozenset({"MONTH", "WEEKDAY", "YEAR", "DECADE"})
+_DATE_KINDS = ("MONTH", "WEEKDAY", "DATE_WORD", "PERIOD", "DATE_MODIFIER", "PART_OF_DAY", "TIME_MARK")
+_NEEDS_OF = frozenset({"end", "start", "beginning", "middle"})
+_COMMON_DATE_WORDS = frozenset({"today", "tonight", "yesterday", "tomorrow", "noon", "midday", "midnight"})
+_MONTH_PREPOSITIONS = frozenset(
+    "in on since until till by from of before after during through to and or between early mid late last next"
+    " this".split()
+)
+
+
+def _date_kind(tokens: _Tokens, i: int) -> str | None:
+    """What token i can be inside a date, or None."""
+    kinds = tokens._kinds
+    if i in kinds:
+        return kinds[i]
+    kind = kinds[i] = _date_kind_of(tokens, i)
+    return kind
+
+
+def _date_kind_of(tokens: _Tokens, i: int) -> str | None:
+    if i >= tokens.n:
+        return None
+    cats = tokens.cats(i)
+    if cats:
+        for kind in _DATE_KINDS:
+            if kind in cats:
+                word = tokens.lower(i)
+                if kind == "MONTH" and word == "may" and not _may_is_month(tokens, i):
+                    return None
+                if kind == "DATE_MODIFIER" and word in _NEEDS_OF and tokens.lower(i + 1) != "of":
+                    return None  # "the year beginning July 1": not "beginning July"
+                if kind == "DATE_WORD" and word in _COMMON_DATE_WORDS and tokens.title(i) and tokens.alpha(i - 1):
+                    return None  # "Estravia Today": a name
+                return kind
+    if i in tokens.numbers:
+        word = tokens.word(i)
+        if _YEAR.match(word):
+            return "YEAR"
+        if _CLOCK.match(word):
+            return "TIME"
+        if _HOUR.match(word) and tokens.has(i + 1, "TIME_MARK"):
+            return "TIME"
+        if _DECADE.match(word):
+            return "DECADE"
+        if _DAY_NUMBER.match(word) and (tokens.has(i - 1, "MONTH") or tokens.has(i + 1, "MONTH")):
+            return "DAY"
+    return None
+
+
+def _may_is_month(tokens: _Tokens, i: int) -> bool:
+    """"May" the month, not the verb or a name: a number, a preposition or a date word next to it."""
+    before = tokens.lower(i - 1)
+    if tokens.num(i + 1):
+        return True
+    return before in _MONTH_PREPOSITIONS or tokens.num(i - 1)
+
+
+def _dates(tokens: _Tokens, taken: list[bool]) -> list[tuple[str, int, int]]:
+    found = []
+    for ago in tokens.anchors[_BIT_AGO]:
+        # "two weeks ago", "a year ago"
+        start = ago - 2
+        if start >= 0 and tokens.has(ago - 1, "AGO_UNIT") and (
+            tokens.num(start) or tokens.has(start, "NUMBER") or tokens.lower(start) in ("a", "an", "several")
+        ) and _take(taken, start, ago + 1):
+            found.append(("date", start, ago + 1))
+    resume = 0
+    for i in tokens.anchors[_BIT_DATE]:
+        if i < resume or taken[i]:
+            continue
+        kind = _date_kind(tokens, i)
+        if kind is None or kind == "TIME_MARK":
+            continue
+        span = _best_date(tokens, _date_atoms(tokens, i, kind, taken))
+        if span is not None and _take(taken, *span):
+            found.append(("date", *span))
+            resume = span[1]
+    return found
+
+
+def _date_atoms(tokens: _Tokens, i: int, kind: str, taken: list[bool]) -> list[tuple[int, str]]:
+    """The run of date words from token i, with the words that join them."""
+    n = tokens.n
+    atoms = [(i, kind)]
+    j = i + 1
+    while j < n and not taken[j]:
+        kind = _date_kind(tokens, j)
+        if kind is not None:
+            if kind == "TIME_MARK" and atoms[-1][1] != "TIME":
+                break
+            atoms.append((j, kind))
+            j += 1
+            continue
+        word = tokens.lower(j)
+        following = _date_kind(tokens, j + 1)
+        last = atoms[-1][1]
+        # "end of the year", "second half of 2026", "mid-November", "March 14, 2025", "Friday, May 9"
+        joins = (
+            word in ("of", "the") and following in ("PERIOD", "YEAR", "MONTH", "DATE_MODIFIER")
+            or word == "of" and following is None and tokens.lower(j + 1) == "the"
+            and _date_kind(tokens, j + 2) in ("PERIOD", "YEAR", "MONTH")
+            or word == "-" and last == "DATE_MODIFIER" and following in ("MONTH", "YEAR") and tokens.joined(j - 1)
+            or word == "," and following == "YEAR" and last in ("DAY", "MONTH")
+            or word == "," and last == "WEEKDAY" and following in ("MONTH", "DAY")
+        )
+        if not joins:
+            break
+        atoms.append((j, "CONNECTOR"))
+        j += 1
+    return atoms
+
+
+def _best_date(tokens: _Tokens, atoms: list[tuple[int, str]]) -> tuple[int, int] | None:
+    """The longest run of atoms that normalise can read, leftmost first."""
+    count = len(atoms)
+    for size in range(count, 0, -1):
+        for first in range(0, count - size + 1):
+            part = atoms[first:first + size]
+            if part[0][1] in ("CONNECTOR", "TIME_MARK", "PART_OF_DAY") or part[-1][1] in ("CONNECTOR",
+                                                                                        "DATE_MODIFIER"):
+                continue
+            if not any(kind in _DATE_HEADS for _, kind in part):
+                continue
+            start, end = part[0][0], part[-1][0] + 1
+            if size == 1 and part[0][1] in _ALWAYS_READ:
+                return start, end  # "Monday", "2024", "9:30": no need to ask normalise
+            if normalise_span("date", tokens.text(start, end), None)["reason"] != UNRECOGNISED:
+                return start, end
+    return None
+
+
+# -- figures ------------------------------------------------------------------
+
+
+def _figures(tokens: _Tokens, taken: list[bool]) -> list[tuple[str, int, int]]:
+    found = []
+    resume = 0
+    for i in tokens.anchors[_BIT_FIGURE]:
+        if i < resume or taken[i]:
+            continue
+        if tokens.lower(i - 1) in ("a", "an") and (tokens.has(i, "MULTIPLIER") or tokens.has(i, "FRACTION")):
+            i -= 1  # "a dozen", "a quarter"
+        span = _figure_at(tokens, i, taken)
+        if span is not None and _take(taken, *span):
+            found.append(("figure", *span))
+            resume = span[1]
+    return found
+
+
+def _is_digits(tokens: _Tokens, i: int) -> bool:
+    return i in tokens.numbers and bool(_DIGIT_NUMBER.match(tokens.word(i)))
+
+
+def _number_core(tokens: _Tokens, i: int) -> tuple[int, int, str] | None:
+    """The number starting at token i as (start, end, kind); kind is
+    "digits", "words", "fraction" or "vague"."""
+    n = tokens.n
+    word = tokens.lower(i)
+    cats = tokens.cats(i)
+    if "VAGUE" in cats:
+        end = i + 1
+        while tokens.has(end, "VAGUE"):
+            end += 1
+        return i, end, "vague"
+    if word in ("a", "an"):
+        if tokens.lower(i + 1) in ("dozen", "hundred", "thousand", "million", "billion", "trillion"):
+            start, end, kind = i, i + 1, "words"
+        elif tokens.has(i + 1, "FRACTION") and tokens.lower(i + 1) not in ("half", "halves"):
+            return i, i + 2, "fraction"
+        else:
+            return None
+    elif _is_digits(tokens, i):
+        start, end, kind = i, i + 1, "digits"
+        if _ATTACHED_SCALE.match(word):
+            return start, end, kind
+    elif "NUMBER" in cats:
+        start, end, kind = i, i + 1, "words"
+        following = tokens.lower(i + 1)
+        if word == "one" and following in ("in", "out"):
+            # "one in five", "one out of three"
+            k = i + 2 if following == "in" else i + 3
+            if tokens.has(k, "NUMBER") or (k < n and _is_digits(tokens, k)):
+                return i, k + 1, "fraction"
+        if following == "-" and tokens.has(i + 2, "FRACTION") and tokens.joined(i) and tokens.joined(i + 1):
+            return i, i + 3, "fraction"  # "two-thirds"
+        if tokens.has(i + 1, "FRACTION") and following.endswith("s"):
+            return i, i + 2, "fraction"  # "three quarters"
+    elif word in ("hundred", "thousand", "dozen") and tokens.has(i - 1, "QUALIFIER"):
+        start, end, kind = i, i + 1, "words"  # "several hundred"
+    elif word == "half" and tokens.has(i - 1, "QUALIFIER"):
+        return i, i + 1, "fraction"  # "nearly half"
+    else:
+        return None
+    # more number words and multipliers: "twenty-five", "one hundred and twenty", "4.6 million", "190m"
+    while end < n:
+        following = tokens.lower(end)
+        if tokens.has(end, "MULTIPLIER"):
+            if following in ("m", "k") and not (kind == "digits" and tokens.joined(end - 1)):
+                break
+            end += 1
+        elif kind == "words" and tokens.has(end, "NUMBER"):
+            end += 1
+        elif kind == "words" and following == "-" and tokens.joined(end - 1) and tokens.has(end + 1, "NUMBER"):
+            end += 2
+        elif kind == "words" and following == "and" and tokens.lower(end - 1) == "hundred" and tokens.has(
+            end + 1, "NUMBER"
+        ):
+            end += 2
+        else:
+            break
+    return start, end, kind
+
+
+def _figure_at(tokens: _Tokens, i: int, taken: list[bool]) -> tuple[int, int] | None:
+    """The figure whose number starts at token i, as a token range, or None."""
+    core = _number_core(tokens, i)
+    if core is None:
+        return None
+    start, end, kind = core
+    n = tokens.n
+    if True in taken[start:end]:
+        return None
+    if kind != "vague" and tokens.has(end, "NOT_FIGURE"):
+        return None
+    first = tokens.lower(start)
+    needs_unit = False
+    if start > 0 and kind == "digits":
+        before = start - 1
+        previous = tokens.word(before)
+        # a number named by what precedes it ("Terminal 3", "Phase 3") must count something
+        if tokens.title(before) and before not in tokens.openers and not (
+            tokens.has(before, "CURRENCY") or tokens.has(before, "QUALIFIER")
+        ):
+            needs_unit = True
+        # an age between commas after a name: "Hale, 47,"
+        if previous == "," and tokens.title(before - 1) and end < n and tokens.word(end) == ",":
+            return None
+        # part of an identifier or a score: "8-5", "A-4"
+        if previous in ("-", "/", "#", "No.") and tokens.joined(before):
+            return None
+    # left: the currency, then the qualifier
+    left = start
+    currency = False
+    if tokens.has(left - 1, "CURRENCY") and not taken[left - 1]:
+        left -= 1
+        currency = True
+    qualifier_start = left
+    k = left - 1
+    while k >= 0 and tokens.has(k, "QUALIFIER") and not taken[k]:
+        k -= 1
+    if k + 1 < left and tokens.lower(k + 1) not in ("to", "than", "least", "most", "of", "many", "much"):
+        qualifier_start = k + 1  # a qualifier phrase is whole: "up to", not "to"
+    # right: a unit, money, a multiple, a hyphenated adjective or a counted noun
+    right = end
+    has_unit = True
+    if kind == "vague":
+        noun_end = _counted_noun(tokens, right + 1, plural_only=True) if tokens.lower(right) == "of" else None
+        right = noun_end or right
+    elif kind == "fraction":
+        pass
+    elif tokens.has(right, "UNIT"):
+        while tokens.has(right, "UNIT"):
+            right += 1
+        right = _rate(tokens, right)
+    elif currency:
+        right = _rate(tokens, right)
+    elif tokens.has(right, "CURRENCY_WORD"):
+        while tokens.has(right, "CURRENCY_WORD"):
+            right += 1
+        right = _rate(tokens, right)
+    elif tokens.has(right, "CURRENCY") and kind == "digits" and tokens.word(right).isupper():
+        right += 1  # "5 million EUR"
+    elif tokens.has(right, "TIMES"):
+        right += 1
+    elif tokens.word(right) == "-" if right < n else False:
+        if tokens.joined(right - 1) and tokens.joined(right) and tokens.alpha(right + 1):
+            right += 2  # "19-day", "151-seat"
+        else:
+            has_unit = False
+    else:
+        noun_end = _counted_noun(tokens, right, plural_only=first not in _ONE)
+        has_unit = noun_end is not None
+        if noun_end is not None:
+            right = _rate(tokens, noun_end, time_only=True)
+    if needs_unit and not has_unit:
+        return None
+    if not has_unit and kind == "words" and first == "one" and end - start == 1:
+        return None  # the pronoun "one"
+    if True in taken[qualifier_start:right]:
+        return None
+    # "a 9% rise over two years": "over" a duration is not "more than"
+    if tokens.lower(qualifier_start) == "over" and tokens.lower(right - 1) in TIME_UNITS:
+        qualifier_start = left
+    return qualifier_start, right
+
+
+def _rate(tokens: _Tokens, i: int, time_only: bool = False) -> int:
+    """The end of a rate's denominator at token i ("a day", "per household"), or i."""
+    if i >= tokens.n:
+        return i
+    if tokens.has(i, "RATE"):
+        end = i
+        while tokens.has(end, "RATE"):
+            end += 1
+        if end - i >= 2 and tokens.lower(end - 1) not in ("a", "an", "per"):
+            return end
+    if not time_only and tokens.lower(i) == "per" and tokens.alpha(i + 1) and not tokens.stop(i + 1):
+        return i + 2
+    return i
+
+
+def _is_plural(word: str) -> bool:
+    if word in IRREGULAR_PLURALS:
+        return True
+    return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "'s"))
+
+
+_NOT_IN_COUNTED_NOUN = frozenset(
+    ("MONTH", "WEEKDAY", "DATE_WORD", "SOURCE_BEFORE", "SOURCE_AFTER", "QUALIFIER", "CURRENCY_WORD", "TIMES", "AGO")
+)
+
+
+def _counted_noun(tokens: _Tokens, i: int, plural_only: bool) -> int | None:
+    """The end of the counted noun that starts at token i ("shipping containers"), or None.
+
+    With no tagger: up to five words, none a function word, verb, adverb or
+    date word; the noun ends at the first plural (after "one", the first word).
+    """
+    n = tokens.n
+    j = i
+    words = 0
+    while j < n and words < 5:
+        word = tokens.lower(j)
+        if word == "-" and j > i and tokens.joined(j - 1) and tokens.joined(j) and tokens.alpha(j + 1):
+            j += 1  # "active-duty", "air-defence"
+            continue
+        words += 1
+        if not tokens.alpha(j) or tokens.stop(j) or word.endswith("ly"):
+            return None
+        cats = tokens.cats(j)
+        if cats and not cats.isdisjoint(_NOT_IN_COUNTED_NOUN):
+            return None
+        if j == i and j in tokens.openers:
+            return None
+        if _is_plural(word) or "UNIT" in cats:
+            return j + 1
+        if not plural_only and not word.endswith(("ed", "ing")):
+            return j + 1  # "one person"
+        j += 1
+    return None
+
+
+# -- sources ------------------------------------------------------------------
+
+
+def _sources(
+    tokens: _Tokens, taken: list[bool], sentences: list[tuple[int, int]]
+) -> tuple[list[tuple[str, int, int]], set[int]]:
+    """Source spans, and the sentences (by index) that attribute something."""
+    found = []
+    attributed: set[int] = set()
+    sentence_starts = [start for start, _ in sentences]
+    resume = 0
+    for i in tokens.anchors[_BIT_CUE]:
+        if i < resume:
+            continue
+        cats = tokens.cats(i)
+        if "SOURCE_BEFORE" in cats and tokens.title(i):
+            continue  # a capitalised "States" is a name, not a verb
+        sentence = bisect.bisect_right(sentence_starts, i) - 1
+        if sentence < 0 or i >= sentences[sentence][1]:
+            continue
+        sent_start, sent_end = sentences[sentence]
+        if "SOURCE_AFTER" in cats:
+            end = i
+            while tokens.has(end, "SOURCE_AFTER"):
+                end += 1
+            span = _np_forward(tokens, end, sent_end, taken)
+            attributed.add(sentence)
+            resume = end
+        else:
+            word = tokens.lower(i)
+            if word == "called" and tokens.lower(i + 1) in ("for", "on", "off", "up", "in", "out"):
+                continue  # "called for": a demand
+            if word.endswith("s") and tokens.lower(i + 1) in AFTER_A_NOUN:
+                continue  # "member states of", "reports were": a noun, not a verb
+            span = _source_of_verb(tokens, i, sent_start, sent_end, taken)
+            if span is not None or _pronoun_before(tokens, i, sent_start):
+                attributed.add(sentence)
+        if span is not None and _take(taken, *span):
+            found.append(("source", *span))
+    return found, attributed
+
+
+def _pronoun_before(tokens: _Tokens, verb: int, sent_start: int) -> bool:
+    j = _skip_back(tokens, verb - 1, sent_start)
+    return j >= sent_start and tokens.lower(j) in PRONOUNS
+
+
+_DATE_WORDS = frozenset(("WEEKDAY", "DATE_WORD", "PERIOD", "MONTH", "PART_OF_DAY"))
+_DATE_PARTS = frozenset(("DATE_MODIFIER", "WEEKDAY", "MONTH", "PERIOD", "DATE_WORD"))
+
+
+def _skip_back(tokens: _Tokens, j: int, sent_start: int) -> int:
+    """Move left over adverbs, auxiliaries and a date between a source and its verb."""
+    while j >= sent_start:
+        if tokens.lower(j) in BETWEEN_SOURCE_AND_VERB:
+            j -= 1
+            continue
+        if not tokens.cats(j).isdisjoint(_DATE_WORDS):
+            k = j - 1
+            while k >= sent_start and not tokens.cats(k).isdisjoint(_DATE_PARTS):
+                k -= 1
+            if k >= sent_start and tokens.lower(k) in ("on", "in", "at", "earlier", "late", "early"):
+                k -= 1
+            j = k
+            continue
+        break
+    return j
+
+
+def _source_of_verb(
+    tokens: _Tokens, verb: int, sent_start: int, sent_end: int, taken: list[bool]
+) -> tuple[int, int] | None:
+    """The source of the reporting verb at token ``verb``, or None."""
+    if tokens.lower(verb).endswith("ed"):
+        by = _passive_by(tokens, verb, sent_end)
+        if by is not None:
+            # "the $240 million reported earlier this month by Meridian Wire"
+            return _np_forward(tokens, by + 1, sent_end, taken)
+    j = verb - 1
+    if j < sent_start:
+        return None
+    if tokens.word(j) in QUOTES or (tokens.word(j) == "," and j - 1 >= sent_start and tokens.word(j - 1) in QUOTES):
+        # '"…," said Professor Leon Baptiste': the source follows
+        return _np_forward(tokens, verb + 1, sent_end, taken)
+    j = _skip_back(tokens, j, sent_start)
+    if j < sent_start:
+        return None
+    word = tokens.lower(j)
+    if word in PRONOUNS:
+        return None
+    if word == ",":
+        return _source_before_appositives(tokens, j, sent_start, taken)
+    if word == "and":
+        # "Hale … has worked at the port for 22 years and says": the sentence's subject
+        return _subject(tokens, sent_start, verb, taken)
+    return _np_backward(tokens, j, sent_start, taken)
+
+
+def _passive_by(tokens: _Tokens, verb: int, sent_end: int) -> int | None:
+    """The "by" of a passive reporting verb, past an adverb or a date, or None."""
+    k = verb + 1
+    while k < sent_end and k <= verb + 6:
+        word = tokens.lower(k)
+        if word == "by":
+            return k
+        if word in BETWEEN_SOURCE_AND_VERB or word in ("on", "in", "at", "afterwards") or tokens.num(k) or (
+            not tokens.cats(k).isdisjoint(_DATE_PARTS)
+        ):
+            k += 1
+            continue
+        return None
+    return None
+
+
+def _source_before_appositives(
+    tokens: _Tokens, comma: int, sent_start: int, taken: list[bool]
+) -> tuple[int, int] | None:
+    """"A spokesman for the company, Pieter Vos, said": the phrase before the appositives."""
+    commas = [comma]
+    k = comma - 1
+    while k >= sent_start and comma - k <= 14 and len(commas) < 4:
+        word = tokens.word(k)
+        if word == ",":
+            commas.append(k)
+        elif word in QUOTES or word in (";", ":", "(", ")"):
+            break
+        k -= 1
+    if len(commas) < 2:
+        return None  # "The decision, announced at 2 p.m.": a participle, not an appositive
+    # the phrase that opens the sentence, before all the appositives; else the one before the last
+    first_comma = commas[-1]
+    if all(tokens.word(m) != "," for m in range(sent_start, first_comma)):
+        span = _np_backward(tokens, first_comma - 1, sent_start, taken)
+        if span is not None:
+            return span
+    return _np_backward(tokens, commas[1] - 1, sent_start, taken)
+
+
+def _subject(tokens: _Tokens, sent_start: int, limit: int, taken: list[bool]) -> tuple[int, int] | None:
+    """The noun phrase that opens the sentence, when a comma follows it."""
+    start = sent_start
+    while start < limit and tokens.word(start) in QUOTES:
+        start += 1
+    span = _np_forward(tokens, start, limit, taken)
+    if span is None or not tokens.title(span[0]):
+        return None
+    return span if span[1] < tokens.n and tokens.word(span[1]) == "," else None
+
+
+_NOT_IN_SOURCE = frozenset(
+    ("SOURCE_BEFORE", "SOURCE_AFTER", "DATE_WORD", "WEEKDAY", "MONTH", "MULTIPLIER", "CURRENCY_WORD", "UNIT")
+)
+
+
+def _np_word(tokens: _Tokens, i: int) -> bool:
+    """A word that can be part of a source's noun phrase."""
+    if not tokens.alpha(i):
+        return False
+    word = tokens.lower(i)
+    if word in PRONOUNS or word in DETERMINERS or word in NP_PREPOSITIONS or word == "in" or tokens.stop(i):
+        return False
+    cats = tokens.cats(i)
+    if cats and not cats.isdisjoint(_NOT_IN_SOURCE):
+        return tokens.title(i) and "SOURCE_BEFORE" not in cats  # "Estravia Today", "Labour Day Committee"
+    return True
+
+
+def _np_backward(tokens: _Tokens, end: int, sent_start: int, taken: list[bool]) -> tuple[int, int] | None:
+    """The source noun phrase that ends at token ``end`` (inclusive), read leftwards."""
+    if end < sent_start or taken[end] or not _np_word(tokens, end):
+        return None
+    k = start = end
+    while k > sent_start and end - k < 12:
+        p = k - 1
+        if taken[p]:
+            break
+        word = tokens.lower(p)
+        if _np_word(tokens, p):
+            start = k = p
+            continue
+        if word in POSSESSIVES or (word == "-" and tokens.joined(p) and tokens.joined(p - 1)):
+            if p - 1 >= sent_start and (_np_word(tokens, p - 1) or tokens.word(p - 1).endswith("s")):
+                k = p
+                continue
+            break
+        if word == "that":
+            break  # "said that satellite images showed": a conjunction
+        if word in DETERMINERS or tokens.num(p) or tokens.has(p, "NUMBER"):
+            start = p
+            # "A spokesman for the company": carry on through a post-modifier
+            q = p - 1
+            if q - 1 >= sent_start and tokens.lower(q) in NP_PREPOSITIONS and _np_word(tokens, q - 1):
+                start = k = q - 1
+                continue
+            break
+        if (word in NP_PREPOSITIONS or word == "in") and p - 1 >= sent_start and _np_word(tokens, p - 1):
+            start = k = p - 1  # "Analysts at Brandt & Co", "One broker in Aldenburg"
+            continue
+        break
+    if start > sent_start and tokens.lower(start - 1) in PREPOSITIONS:
+        return None  # "patients on velorstat reported": the object of a preposition is not the subject
+    for m in range(start + 1, end):
+        # "satellite images reviewed by the Ledger": a participle clause is not part of the source
+        word = tokens.lower(m)
+        if word.endswith("ed") and tokens.is_lower(m) and tokens.lower(m + 1) in NP_PREPOSITIONS:
+            return start, m
+    return start, end + 1
+
+
+def _np_forward(tokens: _Tokens, start: int, limit: int, taken: list[bool]) -> tuple[int, int] | None:
+    """The source noun phrase that starts at token ``start``, read rightwards."""
+    n = min(limit, tokens.n)
+    k = start
+    if k < n and (tokens.lower(k) in DETERMINERS or tokens.has(k, "NUMBER")):
+        k += 1
+    content = 0
+    last = None
+    while k < n and k - start < 14 and not taken[k]:
+        word = tokens.lower(k)
+        if _np_word(tokens, k):
+            if content and tokens.is_lower(k) and word.endswith(("ed", "ing")):
+                break  # "results … released at", "images reviewed by"
+            content += 1
+            last = k
+            k += 1
+        elif content and word in POSSESSIVES:
+            k += 1
+        elif content and word == "-" and tokens.joined(k - 1) and tokens.joined(k):
+            k += 1
+        elif content and word in NP_PREPOSITIONS:
+            nxt = k + 1
+            if tokens.lower(nxt) in DETERMINERS:
+                nxt += 1
+            if nxt >= n or not _np_word(tokens, nxt):
+                break
+            k = nxt
+        else:
+            break
+    if last is None:
+        return None
+    return start, last + 1
+
+
+# -- claims -------------------------------------------------------------------
+
+
+def _claims(
+    tokens: _Tokens,
+    sentences: list[tuple[int, int]],
+    spans: list[tuple[str, int, int]],
+    attributed: set[int],
+) -> list[tuple[str, int, int]]:
+    """Sentences that hold a figure, a date or an attribution, except questions."""
+    starts = sorted(start for label, start, _ in spans if label in ("figure", "date", "source"))
+    questions = tokens.anchors[_BIT_QUESTION]
+    claims = []
+    for k, (start, end) in enumerate(sentences):
+        first = bisect.bisect_left(starts, start)
+        if not (first < len(starts) and starts[first] < end) and k not in attributed:
+            continue
+        question = bisect.bisect_left(questions, start)
+        if question < len(questions) and questions[question] < end:
+            continue
+        claims.append(("claim", start, end))
+    return claims

@@ -1,0 +1,356 @@
+"""The annotation screen: time to first paint, and the cost of one key.
+
+Targets (issue 3):
+
+- start to first painted article, as whole processes in a terminal: at most
+  1.5x a minimal Textual app showing the same text in a ``Static``;
+- one key (move, extend the selection, tag, undo) on a 200 kB article,
+  driven through the pilot: median at most 5 ms, 95th percentile at most
+  16 ms. The baseline is the same key in a bare read-only ``TextArea`` app
+  holding the same text (for tag and undo: a key bound to an action that
+  does nothing), measured the same way in the same run.
+
+A key is timed from putting it on the app's message queue until every
+widget has processed the messages it caused and the screen has drawn the
+result; the pilot's own idle waits (about 60 ms a key) are left out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pty
+import select
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import termios
+import textwrap
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+WORK = Path(__file__).parent / ".work" / "tui"
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_ARTICLE = ROOT / "sample_corpus" / "01-border-buildup.md"
+SIZE = (120, 36)
+RUNS = 7
+
+MINIMAL_APP = textwrap.dedent(
+    """
+    import sys
+    from rich.text import Text
+    from textual.app import App
+    from textual.widgets import Static
+
+    TEXT = open(sys.argv[1], encoding="utf-8").read()
+
+    class Minimal(App):
+        def compose(self):
+            yield Static(Text(TEXT))
+
+    Minimal().run()
+    """
+)
+
+
+# -- first paint --------------------------------------------------------------
+
+
+def first_paint(argv: list[str], marker: str, timeout: float = 30.0) -> float:
+    """Seconds from starting ``argv`` in a pseudo-terminal until ``marker``
+    has been written to it; the process is then stopped."""
+    master, slave = pty.openpty()
+    columns, rows = SIZE
+    import fcntl
+
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(columns), "LINES": str(rows)}
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT, start_new_session=True)
+    os.close(slave)
+    seen = b""
+    wanted = marker.encode("utf-8")
+    elapsed = None
+    try:
+        while time.perf_counter() - started < timeout:
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    break
+                seen += chunk
+                if wanted in seen:
+                    elapsed = time.perf_counter() - started
+                    break
+            elif process.poll() is not None:
+                break
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        os.close(master)
+    if elapsed is None:
+        raise RuntimeError(f"{argv[0]}: {marker!r} never appeared on the terminal")
+    return elapsed
+
+
+def prepare_first_paint() -> tuple[Path, Path, str]:
+    """A database holding the sample article, the same text as a file, and a
+    word from the article's first lines to wait for."""
+    from annotations.importer import import_paths
+    from annotations.store import Store
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    db = WORK / "first-paint.db"
+    for leftover in WORK.glob("first-paint.db*"):
+        leftover.unlink()
+    with Store(db) as store:
+        import_paths(store, [SAMPLE_ARTICLE])
+        document = store.document(store.documents()[0].id)
+    text_file = WORK / "first-paint.txt"
+    text_file.write_text(document.text, encoding="utf-8")
+    title_words = set(document.title.split())
+    first_line = document.text.split("\n")[0]
+    marker = next(w for w in first_line.split() if len(w) >= 8 and w.isalpha() and w not in title_words)
+    return db, text_file, marker
+
+
+def bench_first_paint() -> tuple[float, float]:
+    db, text_file, marker = prepare_first_paint()
+    minimal = WORK / "minimal_app.py"
+    minimal.write_text(MINIMAL_APP, encoding="utf-8")
+    redline = Path(sys.executable).with_name("redline")
+    ours_argv = [str(redline), "--db", str(db), "--annotator", "bench"]
+    base_argv = [sys.executable, str(minimal), str(text_file)]
+    # warm the file cache and the bytecode of both once
+    first_paint(base_argv, marker)
+    first_paint(ours_argv, marker)
+    ours, base = [], []
+    for _ in range(RUNS):
+        base.append(first_paint(base_argv, marker))
+        ours.append(first_paint(ours_argv, marker))
+    return statistics.median(ours), statistics.median(base)
+
+
+# -- one key ------------------------------------------------------------------
+
+
+def long_article(chars: int) -> str:
+    """A generated article of about ``chars`` characters, cut at a paragraph."""
+    import random
+
+    from benchmarks.corpus_gen import article
+
+    rng = random.Random(3)
+    parts: list[str] = []
+    total = 0
+    while total < chars:
+        part = article(rng, words=2000)
+        parts.append(part)
+        total += len(part)
+    text = "".join(parts)
+    return text[: text.rindex("\n\n", 0, chars) + 1]
+
+
+def prepare_long(chars: int, name: str) -> Path:
+    """A database with one long article, a claim with a figure in every fifth
+    paragraph (the annotator's own layer), and whatever suggestions import makes."""
+    from annotations.importer import import_paths
+    from annotations.store import Store
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    db = WORK / f"{name}.db"
+    for leftover in WORK.glob(f"{name}.db*"):
+        leftover.unlink()
+    source = WORK / f"{name}.txt"
+    source.write_text(long_article(chars), encoding="utf-8")
+    with Store(db) as store:
+        import_paths(store, [source])
+        document = store.document(store.documents()[0].id)
+        text = document.text
+        start = 0
+        spans: list[tuple[str, int, int, None]] = []
+        for n, paragraph in enumerate(text.split("\n\n")):
+            if n % 5 == 1 and paragraph:
+                sentence_end = paragraph.find(".") + 1 or len(paragraph)
+                spans.append(("claim", start, start + sentence_end, None))
+                words = paragraph.split()
+                if len(words) > 6:
+                    figure_start = start + paragraph.index(words[5])
+                    spans.append(("figure", figure_start, figure_start + len(words[5]), None))
+            start += len(paragraph) + 2
+        # pre-made spans: in the layer, not in the undo history
+        store.add_layer_spans(document.id, "bench", spans)
+    return db
+
+
+Timer = Callable[[str], Awaitable[float]]
+
+
+def key_timer(app, pilot) -> Timer:
+    from textual import events
+    from textual.keys import _get_unicode_name_from_key
+    import unicodedata
+
+    async def press(key: str) -> float:
+        try:
+            character = unicodedata.lookup(_get_unicode_name_from_key(key))
+        except KeyError:
+            character = key if len(key) == 1 else None
+        started = time.perf_counter()
+        # straight onto the app's queue (the driver would hop threads first)
+        app.post_message(events.Key(key, character))
+        # every widget has processed what the key caused, and what that
+        # caused in turn (messages posted while the first round ran) ...
+        await pilot._wait_for_screen()
+        await pilot._wait_for_screen()
+        # ... and the screen has drawn it (what Pilot.pause does after waiting)
+        app.screen._on_timer_update()
+        return (time.perf_counter() - started) * 1000
+
+    return press
+
+
+async def time_ours(db: Path) -> dict[str, list[float]]:
+    from annotations.store import Store
+    from tui.app import RedlineApp
+
+    store = Store(db)
+    app = RedlineApp(store, "bench")
+    times: dict[str, list[float]] = {}
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        press = key_timer(app, pilot)
+        article = screen.article
+        middle = len(screen.document.text) // 2
+        article.move_to(middle, center=True)
+        await pilot.pause()
+        times["move"] = [await press(key) for key in ["right", "down", "left", "up"] * 50]
+        times["extend selection"] = [await press(key) for key in ["shift+right", "shift+down"] * 100]
+        await pilot.press("escape")
+        before = len(store.spans(screen.document.id, "bench"))
+        tags = []
+        offset = middle
+        for _ in range(100):
+            offset = article.tokens.next_start(offset + 40) or 0
+            article.move_to(offset)
+            await pilot._wait_for_screen()
+            tags.append(await press("3"))
+        times["tag"] = tags
+        tagged = len(store.spans(screen.document.id, "bench"))
+        times["undo"] = [await press("u") for _ in range(tagged - before)]
+        after = len(store.spans(screen.document.id, "bench"))
+    store.close()
+    if tagged - before < 90 or after != before:
+        raise RuntimeError(f"tagging or undo did not happen: {before} spans, {tagged} tagged, {after} after undo")
+    return times
+
+
+async def time_baseline(text: str) -> dict[str, list[float]]:
+    from textual.app import App
+    from textual.binding import Binding
+    from textual.widgets import TextArea
+
+    class Bare(App):
+        BINDINGS = [Binding("3", "nothing"), Binding("u", "nothing")]
+
+        def compose(self):
+            yield TextArea(text, read_only=True, soft_wrap=True)
+
+        def action_nothing(self) -> None:
+            pass
+
+    app = Bare()
+    times: dict[str, list[float]] = {}
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        press = key_timer(app, pilot)
+        area = app.query_one(TextArea)
+        area.move_cursor(area.document.get_location_from_index(len(text) // 2), center=True)
+        await pilot.pause()
+        times["move"] = [await press(key) for key in ["right", "down", "left", "up"] * 50]
+        times["extend selection"] = [await press(key) for key in ["shift+right", "shift+down"] * 100]
+        times["tag"] = [await press("3") for _ in range(100)]
+        times["undo"] = [await press("u") for _ in range(100)]
+    return times
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1]
+
+
+async def time_large(db: Path) -> tuple[float, float]:
+    """Opening the document (from the previous one) and one page down, in ms."""
+    from annotations.store import Store
+    from tui.app import RedlineApp
+
+    store = Store(db)
+    app = RedlineApp(store, "bench")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        started = time.perf_counter()
+        screen.open_index(0)
+        await pilot._wait_for_screen()
+        app.screen._on_timer_update()
+        opened = (time.perf_counter() - started) * 1000
+        press = key_timer(app, pilot)
+        pages = [await press("pagedown") for _ in range(30)]
+    store.close()
+    return opened, statistics.median(pages)
+
+
+# -- report -------------------------------------------------------------------
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def main() -> None:
+    ours, base = bench_first_paint()
+    ratio = ours / base
+    print(f"first paint: redline {ours * 1000:.0f} ms, minimal Static app {base * 1000:.0f} ms "
+          f"-> {ratio:.2f}x (target <= 1.5x) {verdict(ratio <= 1.5)}", flush=True)
+
+    db = prepare_long(200_000, "article-200k")
+    from annotations.store import Store
+
+    with Store(db) as store:
+        text = store.document(store.documents()[0].id).text
+    print(f"per key on a {len(text) / 1000:.0f} kB article ({RUNS} paint runs above; keys below):", flush=True)
+    baseline = asyncio.run(time_baseline(text))
+    measured = asyncio.run(time_ours(db))
+    for name, values in measured.items():
+        median, high = statistics.median(values), p95(values)
+        base_median = statistics.median(baseline[name])
+        ok = median <= 5 and high <= 16
+        print(
+            f"  {name:17} median {median:5.1f} ms, p95 {high:5.1f} ms "
+            f"({median / base_median:.2f}x a bare TextArea's {base_median:.1f} ms) "
+            f"(target median <= 5, p95 <= 16) {verdict(ok)}",
+            flush=True,
+        )
+
+    # just under spaCy's default max_length of 1,000,000 characters, which
+    # import does not raise yet
+    big = prepare_long(999_000, "article-1m")
+    with Store(big) as store:
+        size = store.documents()[0].length
+    opened, page = asyncio.run(time_large(big))
+    print(f"{size / 1000:.0f} kB article: opens in {opened:.0f} ms, page down {page:.1f} ms (median)", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,708 @@
+"""The annotation screen: the article beside its claim list.
+
+Every change goes through the store first and is drawn after the store
+returns, so what the screen shows is always already committed. Only the
+annotator's own layer is shown and edited here.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingsMap
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static, TextArea
+
+from annotations.model import Action, Document, DocumentInfo, Span, Status, Suggestion
+from annotations.store import Store, StoreError
+from tui.article import ArticleView, Mark, mark_style
+from tui.claim_list import ClaimList
+from tui.describe import describe_norm, excerpt, span_line, status_text
+from tui.dialogs import FIELDS, ChoiceDialog, NormDialog, NormEdit, NoteDialog
+from tui.keys import KEYS, PALETTE_EXTRA, bound_keys, screen_bindings
+from tui.layer import CLAIM, Layer
+
+T = TypeVar("T")
+
+CLAIMS_WIDTH = (24, 38, 120)
+"""The claim list's narrowest, usual and widest width in columns."""
+
+NO_DOCUMENTS = (
+    "There are no documents in this database yet.\n\n"
+    "Import some, then start Redline again:\n\n"
+    "    redline import PATH --db FILE\n\n"
+    "(make run imports the sample corpus.)"
+)
+
+
+class AnnotateScreen(Screen[None]):
+    """Read, select, tag; one annotator's layer of one document at a time."""
+
+    BINDINGS = screen_bindings()
+    AUTO_FOCUS = "#article"
+
+    def __init__(self, store: Store, annotator: str) -> None:
+        super().__init__()
+        self.store = store
+        self.annotator = annotator
+        self.labels = {label.name: label for label in store.labels()}
+        self.documents: list[DocumentInfo] = []
+        self.statuses: dict[int, Status] = {}
+        self.index = 0
+        self.document: Document | None = None
+        self.annotations: Layer | None = None
+        self._claim_numbers: dict[int, int] = {}
+        self.label_keys: dict[str, str] = {}
+        """Label name -> the key that tags with it (clashing keys left out)."""
+        self._clashes: list[str] = []
+        self._bind_label_keys()
+
+    # -- building -----------------------------------------------------------
+
+    def _bind_label_keys(self) -> None:
+        """Label keys come from the database: bind them first, so the footer
+        starts with them."""
+        taken = bound_keys()
+        bindings: list[Binding] = []
+        for label in self.labels.values():
+            if not label.key:
+                continue
+            key = next(iter(Binding.make_bindings([Binding(label.key, "x")]))).key
+            if key in taken:
+                self._clashes.append(f"label {label.name!r}: key {label.key!r} is already taken")
+                continue
+            taken.add(key)
+            self.label_keys[label.name] = label.key
+            bindings.append(
+                Binding(key, f"tag('{label.name}')", label.name, id=f"redline.tag.{label.name}", key_display=label.key)
+            )
+        self._bindings = BindingsMap.merge([BindingsMap(bindings), self._bindings])
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="▌")
+        with Horizontal(id="body"):
+            with Vertical(id="article-column"):
+                yield Static(id="doc-title")
+                yield Static(id="doc-meta")
+                yield ArticleView(id="article")
+                yield Static(id="status-line")
+            with Vertical(id="claims-column"):
+                yield Static(id="claims-title")
+                yield ClaimList(id="claims")
+        yield Footer(compact=True)
+
+    @property
+    def article(self) -> ArticleView:
+        return self.query_one("#article", ArticleView)
+
+    @property
+    def claims(self) -> ClaimList:
+        return self.query_one("#claims", ClaimList)
+
+    def on_mount(self) -> None:
+        self.title = f"Redline · {self.annotator}"
+        width = self._setting_int("claims_width", 0)
+        self._apply_claims_layout(width or None, self._setting("claims_hidden") != "1")
+        self.documents = self.store.documents()
+        self.statuses = self.store.statuses(self.annotator)
+        for clash in self._clashes:
+            self.notify(f"{clash}; tag with it from the command palette (ctrl+p)", severity="warning", markup=False)
+        self.watch(self.app, "theme", lambda: self._draw(), init=False)
+        if not self.documents:
+            self.article.load(NO_DOCUMENTS, [])
+            self.query_one("#doc-title", Static).update(Text("No documents", style="bold"))
+            self._update_header()
+            return
+        self.open_index(self._start_index())
+
+    def _start_index(self) -> int:
+        """Where the annotator left off; else the first document not finished."""
+        last = self.store.last_document(self.annotator)
+        ids = [doc.id for doc in self.documents]
+        if last in ids:
+            return ids.index(last)
+        for i, doc in enumerate(self.documents):
+            if self._status(doc.id) in ("todo", "in_progress"):
+                return i
+        return 0
+
+    # -- settings of the layout ---------------------------------------------
+
+    def _setting(self, name: str) -> str | None:
+        return self.store.setting(f"tui.{name}:{self.annotator}")
+
+    def _setting_int(self, name: str, default: int) -> int:
+        value = self._setting(name)
+        return int(value) if value and value.isdigit() else default
+
+    def _save_setting(self, name: str, value: str) -> None:
+        self.store.set_setting(f"tui.{name}:{self.annotator}", value)
+
+    def _apply_claims_layout(self, width: int | None, visible: bool) -> None:
+        """Show or hide the claim list; a width in columns once the annotator
+        has chosen one, else the stylesheet's share of the screen."""
+        column = self.query_one("#claims-column")
+        if width is not None:
+            column.styles.width = max(CLAIMS_WIDTH[0], min(width, CLAIMS_WIDTH[2]))
+            column.styles.max_width = CLAIMS_WIDTH[2]
+        column.display = visible
+
+    # -- documents ----------------------------------------------------------
+
+    def _status(self, document_id: int) -> str:
+        status = self.statuses.get(document_id)
+        return status.status if status else "todo"
+
+    def open_index(self, index: int) -> None:
+        self.index = index
+        info = self.documents[index]
+        gc.unfreeze()  # the previous article's objects may be collected again
+        self.document = self.store.document(info.id)
+        self.article.load(self.document.text, self.document.tokens)
+        self.store.remember_document(self.annotator, info.id)
+        self.query_one("#doc-title", Static).update(Text(excerpt(self.document.title or self.document.key, 300), style="bold"))
+        self.refresh_layer()
+        self._update_meta()
+        self._update_header()
+        self.claims.scroll_home(animate=False)
+        # A long article is hundreds of thousands of objects that live as long
+        # as it is open; left to the garbage collector, every full collection
+        # walks them all and a key press now and then takes 100 ms or more.
+        gc.freeze()
+
+    def _update_header(self) -> None:
+        done = sum(1 for status in self.statuses.values() if status.status == "done")
+        if self.documents:
+            self.sub_title = f"document {self.index + 1} of {len(self.documents)} · {done} done"
+        else:
+            self.sub_title = "no documents"
+
+    def _update_meta(self) -> None:
+        if self.document is None:
+            return
+        meta = self.document.meta
+        status = self.statuses.get(self.document.id)
+        line = status_text(status.status if status else "todo")
+        if status and status.note:
+            line.append(": ")
+            line.append(excerpt(status.note, 60), style="italic")
+        for value in (meta.get("outlet"), meta.get("published")):
+            if value:
+                line.append(" · ", style="dim")
+                line.append(excerpt(str(value), 40), style="italic")
+        line.append(" · ", style="dim")
+        line.append(self.document.key, style="dim")
+        line.no_wrap = True
+        line.overflow = "ellipsis"
+        self.query_one("#doc-meta", Static).update(line, layout=False)
+
+    # -- drawing the layer --------------------------------------------------
+
+    def refresh_layer(self) -> None:
+        """Read this document's layer back from the store and draw it."""
+        if self.document is None:
+            return
+        doc_id = self.document.id
+        self.annotations = Layer(
+            self.article.lines,
+            self.store.spans(doc_id, self.annotator),
+            self.store.suggestions(doc_id, self.annotator),
+            self.store.links(doc_id, self.annotator),
+        )
+        self._draw()
+
+    def _draw(self) -> None:
+        if self.annotations is None or self.document is None:
+            return
+        self.article.set_marks(self._marks(self.annotations))
+        groups, outside = self.annotations.claim_groups()
+        self._claim_numbers = {group.claim.id: n for n, group in enumerate(groups, 1)}
+        if self.query_one("#claims-column").display:
+            self.claims.show(groups, outside, self.document.text, self.labels, self.label_keys.get(CLAIM))
+        title = Text("Claims ", style="bold")
+        title.append(f"{len(groups)}", style="bold")
+        open_count = len(self.annotations.suggestions)
+        if open_count:
+            title.append(f" · {open_count} suggestion{'s' if open_count != 1 else ''} open", style="dim")
+        self.query_one("#claims-title", Static).update(title, layout=False)
+        self._update_status_line()
+
+    def _colour(self, label: str) -> str:
+        found = self.labels.get(label)
+        return found.colour if found else "white"
+
+    def _marks(self, layer: Layer) -> Iterable[Mark]:
+        background = self.article.tint_base
+        styles: dict[tuple[str, str], Style] = {}
+
+        def style(label: str, kind: str) -> Style:
+            if (label, kind) not in styles:
+                if kind == "suggestion" and label == CLAIM:
+                    styles[label, kind] = Style(italic=True)
+                else:
+                    styles[label, kind] = mark_style(self._colour(label), kind, background)  # type: ignore[arg-type]
+            return styles[label, kind]
+
+        for suggestion in layer.suggestions:
+            yield Mark(suggestion.start, suggestion.end, style(suggestion.label, "suggestion"), 0)
+        for span in layer.spans:
+            container = span.label == CLAIM
+            yield Mark(span.start, span.end, style(span.label, "container" if container else "inner"), 1 if container else 2)
+
+    def _update_status_line(self) -> None:
+        line = Text()
+        article = self.article
+        line.append(" CHAR " if article.char_mode else " WORD ", style="reverse bold")
+        if self.annotations is None or self.document is None:
+            self.query_one("#status-line", Static).update(line, layout=False)
+            return
+        text = self.document.text
+        start, end = article.selection_range
+        if end > start:
+            snapped = article.snapped_selection()
+            line.append(" selected ", style="dim")
+            if snapped is None:
+                line.append("only spaces", style="italic")
+            else:
+                line.append("«" + excerpt(text[snapped[0] : snapped[1]], 40) + "»")
+        cursor = article.cursor_offset
+        for span in self.annotations.spans_at(cursor):
+            line.append(" │ ", style="dim")
+            line.append_text(span_line(span.label, self._colour(span.label), text[span.start : span.end], span.norm, limit=30))
+        suggestions = self.annotations.suggestions_at(cursor)
+        for suggestion in suggestions:
+            line.append(" │ suggested ", style="dim italic")
+            line.append_text(
+                span_line(suggestion.label, self._colour(suggestion.label), text[suggestion.start : suggestion.end], suggestion.norm, limit=30)
+            )
+            line.append(" a/r", style="dim")
+        if end == start and not suggestions and not self.annotations.spans_at(cursor):
+            line.append("  select with shift+arrows, W or the mouse, then a label key tags it · ? every key", style="dim")
+        line.no_wrap = True
+        line.overflow = "ellipsis"
+        self.query_one("#status-line", Static).update(line, layout=False)
+
+    def on_text_area_selection_changed(self, event: TextArea.SelectionChanged) -> None:
+        self._update_status_line()
+
+    # -- what the cursor is on ----------------------------------------------
+
+    def _spans_here(self) -> list[Span]:
+        """Spans under the cursor, or those the selection overlaps (the one it
+        matches exactly, when there is one)."""
+        assert self.annotations is not None
+        start, end = self.article.selection_range
+        if start == end:
+            return self.annotations.spans_at(start)
+        found = self.annotations.spans_over(start, end)
+        snapped = self.article.snapped_selection()
+        exact = [span for span in found if (span.start, span.end) == snapped]
+        return exact or found
+
+    def _suggestions_here(self) -> list[Suggestion]:
+        assert self.annotations is not None
+        start, end = self.article.selection_range
+        if start == end:
+            return self.annotations.suggestions_at(start)
+        found = self.annotations.suggestions_over(start, end)
+        snapped = self.article.snapped_selection()
+        exact = [s for s in found if (s.start, s.end) == snapped]
+        return exact or found
+
+    def _describe(self, item: Span | Suggestion) -> Text:
+        assert self.document is not None
+        text = self.document.text[item.start : item.end]
+        return span_line(item.label, self._colour(item.label), text, item.norm, limit=50)
+
+    def _choose(self, title: str, items: Sequence[T], prompt: Callable[[T], Text], then: Callable[[T], None]) -> None:
+        """Act on the only item, or ask which one."""
+        if len(items) == 1:
+            then(items[0])
+            return
+
+        def chosen(item: T | None) -> None:
+            if item is not None:
+                then(item)
+
+        self.app.push_screen(ChoiceDialog(title, [(prompt(item), item) for item in items]), chosen)
+
+    def _ready(self) -> bool:
+        if self.document is None or self.annotations is None:
+            self.notify("No document is open.", severity="warning", markup=False)
+            return False
+        return True
+
+    def _say(self, message: str | Text, severity: str = "information") -> None:
+        self.notify(message.plain if isinstance(message, Text) else message, severity=severity, markup=False)  # type: ignore[arg-type]
+
+    def _started(self) -> None:
+        """The first tag in a document moves it from todo to in progress."""
+        assert self.document is not None
+        if self._status(self.document.id) == "todo":
+            self.statuses[self.document.id] = self.store.set_status(self.document.id, self.annotator, "in_progress")
+            self._update_meta()
+
+    # -- tagging ------------------------------------------------------------
+
+    def action_tag(self, label: str) -> None:
+        if not self._ready():
+            return
+        assert self.document is not None and self.annotations is not None
+        selected = self.article.snapped_selection()
+        if selected is None:
+            hint = "select some text" if self.article.char_mode else "select some text or put the cursor on a word"
+            self._say(f"Nothing to tag: {hint}.", "warning")
+            return
+        start, end = selected
+        if self.annotations.find(label, start, end) is not None:
+            self._say(f"Already tagged {label}: nothing changed.")
+            return
+        norm = self._normalise(label, self.document.text[start:end])
+        span = self.store.add_span(self.document.id, self.annotator, label, start, end, origin="manual", norm=norm)
+        if span is None:
+            self._say(f"Already tagged {label}: nothing changed.")
+            return
+        self._started()
+        self.refresh_layer()
+        self.article.move_to(start)
+
+    def _normalise(self, label: str, text: str) -> dict[str, Any] | None:
+        from annotations.normalise import normalise_span
+
+        assert self.document is not None
+        published = self.document.meta.get("published")
+        return normalise_span(label, text, str(published) if published else None)
+
+    def action_remove_span(self) -> None:
+        if not self._ready():
+            return
+        assert self.annotations is not None
+        if self.claims.has_focus:
+            # in the claim list, x removes the claim chosen there
+            claim = self.annotations.by_id.get(self.claims.highlighted_claim or -1)
+            if claim is not None:
+                self._remove(claim)
+            return
+        spans = self._spans_here()
+        if not spans:
+            if self._suggestions_here():
+                self._say("That is a suggestion, not a span: r rejects it.", "warning")
+            else:
+                self._say("No span under the cursor.", "warning")
+            return
+        self._choose("Remove which span?", spans, self._describe, self._remove)
+
+    def _remove(self, span: Span) -> None:
+        assert self.document is not None
+        removed = self.store.remove_span(span.id, self.annotator)
+        self.refresh_layer()
+        if removed is not None:
+            self._say(Text("removed ") + self._describe(removed))
+
+    def action_undo(self) -> None:
+        if not self._ready():
+            return
+        assert self.document is not None
+        action = self.store.undo(self.document.id, self.annotator)
+        if action is None:
+            self._say("Nothing to undo in this document.")
+            return
+        self.refresh_layer()
+        self._show_action(action, "undid")
+
+    def action_redo(self) -> None:
+        if not self._ready():
+            return
+        assert self.document is not None
+        action = self.store.redo(self.document.id, self.annotator)
+        if action is None:
+            self._say("Nothing to redo.")
+            return
+        self.refresh_layer()
+        self._show_action(action, "redid")
+
+    def _show_action(self, action: Action, verb: str) -> None:
+        """Tell what was undone or redone, and put the cursor on it."""
+        assert self.document is not None
+        what = {
+            "add_span": "tagging",
+            "remove_span": "removing",
+            "add_link": "linking",
+            "remove_link": "unlinking",
+            "set_norm": "editing the value of",
+            "reject_suggestion": "rejecting",
+        }.get(action.kind, action.kind)
+        payload = action.payload
+        if "span" in payload:
+            span = payload["span"]
+            text = self.document.text[span["start"] : span["end"]]
+            self._say(f"{verb} {what} {span['label']} «{excerpt(text, 40)}»")
+            self.article.move_to(span["start"])
+        elif action.kind == "reject_suggestion":
+            text = self.document.text[payload["start"] : payload["end"]]
+            self._say(f"{verb} {what} {payload['label']} «{excerpt(text, 40)}»")
+            self.article.move_to(payload["start"])
+        else:
+            self._say(f"{verb} {what}")
+
+    def action_toggle_char_mode(self) -> None:
+        self.article.char_mode = not self.article.char_mode
+        mode = "character" if self.article.char_mode else "word"
+        self._say(f"Selection mode: {mode} (c switches).")
+        self._update_status_line()
+
+    # -- values -------------------------------------------------------------
+
+    def action_edit_norm(self) -> None:
+        if not self._ready():
+            return
+        spans = [span for span in self._spans_here() if span.label in FIELDS or span.norm]
+        if not spans:
+            self._say("Put the cursor on a figure or date span to edit its value.", "warning")
+            return
+        self._choose("Edit the value of which span?", spans, self._describe, self._edit_norm)
+
+    def _edit_norm(self, span: Span) -> None:
+        assert self.document is not None
+        title = Text(f"Value of {span.label} ") + Text("«" + excerpt(self.document.text[span.start : span.end], 50) + "»")
+
+        def save(result: NormEdit | None) -> None:
+            if result is None:
+                return
+            updated = self.store.set_norm(span.id, self.annotator, result.norm)
+            self.refresh_layer()
+            if updated is not None:
+                self._say(f"{span.label} value: {describe_norm(updated.norm) or 'none'}")
+
+        self.app.push_screen(NormDialog(title.plain, FIELDS.get(span.label, ()), span.norm), save)
+
+    # -- links --------------------------------------------------------------
+
+    def action_link(self) -> None:
+        if not self._ready():
+            return
+        assert self.annotations is not None
+        if not self.query_one("#claims-column").display:
+            self._say("Show the claim list (ctrl+b) and choose the claim to link to.", "warning")
+            return
+        claim_id = self.claims.highlighted_claim
+        if claim_id is None or claim_id not in self.annotations.by_id:
+            self._say("Choose a claim in the claim list first (tab, then ↑ ↓).", "warning")
+            return
+        targets = [span for span in self._spans_here() if span.label != CLAIM]
+        if not targets:
+            self._say("Put the cursor on a source, figure or date span to link it.", "warning")
+            return
+        self._choose("Link which span?", targets, self._describe, lambda target: self._toggle_link(claim_id, target))
+
+    def _toggle_link(self, claim_id: int, target: Span) -> None:
+        assert self.annotations is not None
+        number = self._claim_numbers.get(claim_id, "?")
+        try:
+            if self.annotations.is_linked(claim_id, target.id):
+                self.store.remove_link(claim_id, target.id, self.annotator)
+                verb = "unlinked"
+            else:
+                self.store.add_link(claim_id, target.id, self.annotator)
+                verb = "linked"
+        except StoreError as error:
+            self._say(str(error), "error")
+            return
+        self.refresh_layer()
+        self._say(Text(f"claim {number} {verb} ") + self._describe(target))
+
+    def on_claim_list_chosen(self, event: ClaimList.Chosen) -> None:
+        assert self.annotations is not None
+        claim = self.annotations.by_id.get(event.claim_id)
+        if claim is not None:
+            self.article.select_range(claim.start, claim.end, center=True)
+            self.article.focus()
+
+    # -- suggestions --------------------------------------------------------
+
+    def action_accept(self) -> None:
+        if not self._ready():
+            return
+        found = self._suggestions_here()
+        if not found:
+            self._say("No suggestion under the cursor.", "warning")
+            return
+        self._choose("Accept which suggestion?", found, self._describe, self._accept)
+
+    def _accept(self, suggestion: Suggestion) -> None:
+        assert self.document is not None
+        self.store.accept_suggestion(suggestion, self.annotator)
+        self._started()
+        self.refresh_layer()
+        self._say(Text("accepted ") + self._describe(suggestion))
+
+    def action_reject(self) -> None:
+        if not self._ready():
+            return
+        found = self._suggestions_here()
+        if not found:
+            self._say("No suggestion under the cursor.", "warning")
+            return
+        self._choose("Reject which suggestion?", found, self._describe, self._reject)
+
+    def _reject(self, suggestion: Suggestion) -> None:
+        self.store.reject_suggestion(suggestion, self.annotator)
+        self.refresh_layer()
+        self._say(Text("rejected ") + self._describe(suggestion))
+
+    def action_accept_all(self) -> None:
+        if not self._ready():
+            return
+        assert self.annotations is not None
+        counts: dict[str, int] = {}
+        for suggestion in self.annotations.suggestions:
+            counts[suggestion.label] = counts.get(suggestion.label, 0) + 1
+        if not counts:
+            self._say("No open suggestions in this document.")
+            return
+        ordered = [name for name in self.labels if name in counts] + [n for n in counts if n not in self.labels]
+
+        def prompt(name: str) -> Text:
+            line = Text(name, style=Style(color=self._colour(name), bold=True))
+            line.append(f"  {counts[name]} open")
+            return line
+
+        self._choose("Accept every open suggestion of which label?", ordered, prompt, self._accept_all)
+
+    def _accept_all(self, label: str) -> None:
+        assert self.document is not None and self.annotations is not None
+        chosen = [s for s in self.annotations.suggestions if s.label == label]
+        with self.store.transaction():
+            accepted = sum(self.store.accept_suggestion(s, self.annotator) is not None for s in chosen)
+        self._started()
+        self.refresh_layer()
+        self._say(f"accepted {accepted} {label} suggestions (u undoes them one at a time)")
+
+    # -- status and moving through the corpus -------------------------------
+
+    def _set_status(self, status: str, note: str = "") -> None:
+        assert self.document is not None
+        self.statuses[self.document.id] = self.store.set_status(self.document.id, self.annotator, status, note)
+        self._update_meta()
+        self._update_header()
+        word = status.replace("_", " ")
+        if self.index + 1 < len(self.documents):
+            self.open_index(self.index + 1)
+            self._say(f"Marked {word}; here is the next document.")
+        else:
+            self._say(f"Marked {word}. That was the last document (g lists them all).")
+
+    def action_mark_done(self) -> None:
+        if self._ready():
+            self._set_status("done")
+
+    def action_skip(self) -> None:
+        if self._ready():
+            self._set_status("skipped")
+
+    def action_flag(self) -> None:
+        if not self._ready():
+            return
+        assert self.document is not None
+        current = self.statuses.get(self.document.id)
+        note = current.note if current and current.status == "flagged" else ""
+
+        def flagged(result: str | None) -> None:
+            if result is not None:
+                self._set_status("flagged", result)
+
+        self.app.push_screen(NoteDialog("Flag this document: what is wrong with it?", "a note for the team", note), flagged)
+
+    def action_next_document(self) -> None:
+        if not self.documents:
+            return
+        if self.index + 1 >= len(self.documents):
+            self._say("This is the last document.")
+            return
+        self.open_index(self.index + 1)
+
+    def action_previous_document(self) -> None:
+        if not self.documents:
+            return
+        if self.index == 0:
+            self._say("This is the first document.")
+            return
+        self.open_index(self.index - 1)
+
+    def action_go_to(self) -> None:
+        if not self.documents:
+            return
+        current = self.document.id if self.document else None
+
+        def go(document_id: int | None) -> None:
+            if document_id is not None:
+                ids = [doc.id for doc in self.documents]
+                self.open_index(ids.index(document_id))
+
+        from tui.document_list import DocumentList  # loaded when first used: a faster start
+
+        self.app.push_screen(DocumentList(self.documents, self.statuses, current), go)
+
+    # -- layout and the rest ------------------------------------------------
+
+    def action_toggle_claims(self) -> None:
+        column = self.query_one("#claims-column")
+        column.display = not column.display
+        self._save_setting("claims_hidden", "0" if column.display else "1")
+        if column.display:
+            self._draw()  # the list is not kept up to date while hidden
+        elif self.claims.has_focus:
+            self.article.focus()
+
+    def _resize_claims(self, step: int) -> None:
+        column = self.query_one("#claims-column")
+        if not column.display:
+            column.display = True
+            self._draw()
+        width = column.region.width or CLAIMS_WIDTH[1]
+        limit = min(CLAIMS_WIDTH[2], max(CLAIMS_WIDTH[0], self.size.width - 30))
+        new = int(max(CLAIMS_WIDTH[0], min(width + step, limit)))
+        self._apply_claims_layout(new, True)
+        self._save_setting("claims_width", str(new))
+        self._save_setting("claims_hidden", "0")
+
+    def action_claims_narrower(self) -> None:
+        self._resize_claims(-4)
+
+    def action_claims_wider(self) -> None:
+        self._resize_claims(4)
+
+    def action_help(self) -> None:
+        from tui.help_screen import HelpScreen
+
+        self.app.push_screen(HelpScreen(list(self.labels.values())))
+
+    def action_review(self) -> None:
+        from tui.review import ReviewScreen
+
+        self.app.push_screen(ReviewScreen(self.store, self.annotator))
+
+    def palette_commands(self) -> list[tuple[str, str, str]]:
+        """(title, help, action) for the command palette."""
+        commands = [
+            (f"tag: {name}", f"Tag the selection as {name} (key {key})", f"tag('{name}')")
+            for name, key in self.label_keys.items()
+        ]
+        commands += [
+            (f"tag: {label.name}", f"Tag the selection as {label.name}", f"tag('{label.name}')")
+            for label in self.labels.values()
+            if label.name not in self.label_keys
+        ]
+        for key in KEYS:
+            if key.action is not None:
+                action = "app.quit" if key.action == "quit" else key.action
+                commands.append((f"{key.group.lower()}: {key.description}", f"key {key.shown}", action))
+        for action, description in PALETTE_EXTRA:
+            commands.append((f"view: {description}" if "claim" in description else f"corpus: {description}", "", action))
+        return commands

@@ -1,0 +1,55 @@
+"""The Redline app: the annotation screen, or the review screen.
+
+``run_app(db_path, annotator, mode)`` is what ``redline`` and ``redline
+annotate`` call. Nothing here imports spaCy: tokens and suggestions were
+stored at import, so the app opens in well under a second.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from textual.app import App
+
+from annotations.store import Store
+from tui.annotate_screen import AnnotateScreen
+from tui.commands import ScreenCommands
+
+Mode = Literal["annotate", "review"]
+
+
+class RedlineApp(App[None]):
+    """One annotator (or reviewer) on one database.
+
+    ``mode="annotate"`` opens the annotation screen where the annotator
+    left off; ``mode="review"`` opens ``tui.review.ReviewScreen`` with the
+    annotator as the reviewer.
+    """
+
+    CSS_PATH = "redline.tcss"
+    TITLE = "Redline"
+    COMMANDS = App.COMMANDS | {ScreenCommands}
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, store: Store, annotator: str, mode: Mode = "annotate") -> None:
+        super().__init__()
+        if mode not in ("annotate", "review"):
+            raise ValueError(f"unknown mode {mode!r}")
+        self.store = store
+        self.annotator = annotator
+        self.mode = mode
+
+    def on_mount(self) -> None:
+        self.push_screen(AnnotateScreen(self.store, self.annotator))
+        if self.mode == "review":
+            from tui.review import ReviewScreen
+
+            self.push_screen(ReviewScreen(self.store, self.annotator))
+
+
+def run_app(db_path: str | Path, annotator: str, mode: Mode = "annotate") -> None:
+    """Open the database and run the app until the user quits."""
+    with Store(db_path) as store:
+        store.annotator(annotator)  # a reserved or empty name fails here, as one line
+        RedlineApp(store, annotator, mode).run()
