@@ -204,11 +204,14 @@ class Lexicon:
                 expanded = literal_expansions(item.pattern)
             if expanded is None:
                 if self.matcher is None:
-                    self.matcher = Matcher(nlp.vocab)
+                    self.matcher = Matcher(nlp.vocab, validate=True)
                 try:
                     self.matcher.add(item.label, [item.pattern])
                 except (ValueError, KeyError, TypeError) as error:
-                    raise PatternError(f"{item.where}: {str(error).splitlines()[0]}") from None
+                    # spaCy's message names the rule, then lists each problem on a "- " line
+                    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+                    problems = [line[2:] for line in lines if line.startswith("- ")] or lines[:1]
+                    raise PatternError(f"{item.where}: invalid token pattern: {'; '.join(problems)}") from None
                 continue
             attr, sequences = expanded
             docs = []
@@ -242,18 +245,16 @@ class Lexicon:
     def shapes(self, shapes: numpy.ndarray) -> tuple[list[int], list[int], list[int]]:
         """Positions of numbers (a digit in the shape: "d,ddd", "d.dxx", "xxxx-dddd"),
         of those that a date can hold ("dddd", "dd:dd", "ddxx"), and of line breaks."""
-        keys = self._shape_keys
-        positions = keys.searchsorted(shapes) if len(keys) else numpy.zeros(len(shapes), dtype="int64")
-        positions[positions == len(keys)] = 0
-        known = keys[positions] == shapes if len(keys) else numpy.zeros(len(shapes), dtype=bool)
+        known = _found(self._shape_keys, shapes)
         if not known.all():
             for h in set(shapes[~known].tolist()):
                 shape = self.vocab.strings[h]
                 self._shape_kinds[h] = ("d" in shape) | 2 * bool(_DATE_SHAPE.match(shape)) | 4 * ("\n" in shape)
-            keys = self._shape_keys = _sorted_hashes(self._shape_kinds)
-            self._shape_values = numpy.array([self._shape_kinds[h] for h in keys.tolist()], dtype="uint8")
-            positions = keys.searchsorted(shapes)
-        kinds = self._shape_values[positions]
+            self._shape_keys = _sorted_hashes(self._shape_kinds)
+            self._shape_values = numpy.array(
+                [self._shape_kinds[h] for h in self._shape_keys.tolist()], dtype="uint8"
+            )
+        kinds = self._shape_values[self._shape_keys.searchsorted(shapes)]
         return (numpy.flatnonzero(kinds & 1).tolist(), numpy.flatnonzero(kinds & 2).tolist(),
                 numpy.flatnonzero(kinds & 4).tolist())
 

@@ -248,7 +248,7 @@ def test_a_user_can_add_units_labels_and_token_patterns(tmp_path):
         ('{"label": "figure"}', '"pattern" must be a phrase'),
         ('{"pattern": "x"}', 'each line needs "label" and "pattern"'),
         ('{"label": "WIDGET", "pattern": "x"}', "unknown word class 'WIDGET'"),
-        ('{"label": "figure", "pattern": [{"NOPE": 1, "OP": "+"}]}', ":1:"),
+        ('{"label": "figure", "pattern": [{"NOPE": 1, "OP": "+"}]}', ":1: invalid token pattern: [pattern -> 0 -> NOPE]"),
     ],
 )
 def test_a_bad_patterns_file_is_one_line_naming_the_line(tmp_path, line, message):

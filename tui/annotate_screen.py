@@ -162,7 +162,9 @@ class AnnotateScreen(Screen[None]):
     def open_index(self, index: int) -> None:
         self.index = index
         info = self.documents[index]
-        gc.unfreeze()  # the previous article's objects may be collected again
+        # what was set aside while the previous article was open may be
+        # collected again (see _draw)
+        gc.unfreeze()
         self.document = self.store.document(info.id)
         self.article.load(self.document.text, self.document.tokens)
         self.store.remember_document(self.annotator, info.id)
@@ -171,10 +173,6 @@ class AnnotateScreen(Screen[None]):
         self._update_meta()
         self._update_header()
         self.claims.scroll_home(animate=False)
-        # A long article is hundreds of thousands of objects that live as long
-        # as it is open; left to the garbage collector, every full collection
-        # walks them all and a key press now and then takes 100 ms or more.
-        gc.freeze()
 
     def _update_header(self) -> None:
         done = sum(1 for status in self.statuses.values() if status.status == "done")
@@ -220,11 +218,17 @@ class AnnotateScreen(Screen[None]):
     def _draw(self) -> None:
         if self.annotations is None or self.document is None:
             return
+        # A long article and the drawing caches are hundreds of thousands of
+        # objects; left to the garbage collector, every full collection walks
+        # them all and a key press now and then takes 50-100 ms. Set what
+        # exists now aside (O(1)); the next article's unfreeze hands it back.
+        gc.freeze()
         self.article.set_marks(self._marks(self.annotations))
         groups, outside = self.annotations.claim_groups()
         self._claim_numbers = {group.claim.id: n for n, group in enumerate(groups, 1)}
         if self.query_one("#claims-column").display:
-            self.claims.show(groups, outside, self.document.text, self.labels, self.label_keys.get(CLAIM))
+            suggested = any(s.label == CLAIM for s in self.annotations.suggestions)
+            self.claims.show(groups, outside, self.document.text, self.labels, self.label_keys.get(CLAIM), suggested)
         title = Text("Claims ", style="bold")
         title.append(f"{len(groups)}", style="bold")
         open_count = len(self.annotations.suggestions)
@@ -691,7 +695,7 @@ class AnnotateScreen(Screen[None]):
     def palette_commands(self) -> list[tuple[str, str, str]]:
         """(title, help, action) for the command palette."""
         commands = [
-            (f"tag: {name}", f"Tag the selection as {name} (key {key})", f"tag('{name}')")
+            (f"tag: {name}", f"Tag the selection (or the word at the cursor) as {name} (key {key})", f"tag('{name}')")
             for name, key in self.label_keys.items()
         ]
         commands += [
@@ -702,7 +706,8 @@ class AnnotateScreen(Screen[None]):
         for key in KEYS:
             if key.action is not None:
                 action = "app.quit" if key.action == "quit" else key.action
-                commands.append((f"{key.group.lower()}: {key.description}", f"key {key.shown}", action))
-        for action, description in PALETTE_EXTRA:
-            commands.append((f"view: {description}" if "claim" in description else f"corpus: {description}", "", action))
+                title = key.command or f"{key.group.lower()}: {key.description}"
+                commands.append((title, f"{key.description} (key {key.shown})", action))
+        for action, title, help_text in PALETTE_EXTRA:
+            commands.append((title, help_text, action))
         return commands

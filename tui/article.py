@@ -157,7 +157,8 @@ class ArticleView(TextArea):
         """For each line, the last set_marks that changed it (part of its cache key)."""
         self._marks_version = 0
         self.match_cursor_bracket = False
-        self._strips: LRUCache[tuple, Strip] = LRUCache(4096)
+        # a few screens of rows: a bigger cache only gives the garbage collector more to walk
+        self._strips: LRUCache[tuple, Strip] = LRUCache(512)
         self._theme_applied = None
 
     # -- content ------------------------------------------------------------

@@ -50,11 +50,12 @@ class ClaimList(OptionList):
         text: str,
         labels: Mapping[str, Label],
         tag_key: str | None,
+        suggested: bool = False,
     ) -> None:
         """Show these claims, keeping the highlighted claim and the scroll
         position. Only the options whose content changed are made again, so
         a change costs one claim's layout, not the whole list's."""
-        self._shown = (groups, outside, text, labels, tag_key)
+        self._shown = (groups, outside, text, labels, tag_key, suggested)
         width = self._width()
         if (id(text), width) != self._generation:
             self._generation, self._shown_width = (id(text), width), width
@@ -68,10 +69,17 @@ class ClaimList(OptionList):
             )
         if not groups:
             hint = f"No claims yet: select a sentence and press {tag_key}." if tag_key else "No claims yet."
+            if suggested:
+                hint += " Or put the cursor on a suggested claim (in italics) and press a."
             entries.append((("empty", hint), "empty", partial(Option, Text(hint, style="dim italic"), id="empty", disabled=True)))
         if outside:
-            key = ("outside", *map(_span_key, outside))
-            entries.append((key, _OUTSIDE, partial(self._outside, outside, text, labels)))
+            # one option per span: a new one is laid out on its own
+            heading = partial(Option, Text("Not in a claim", style="bold dim"), id=_OUTSIDE, disabled=True)
+            entries.append(((_OUTSIDE,), _OUTSIDE, heading))
+            for span in outside:
+                entries.append(
+                    ((_OUTSIDE, _span_key(span)), f"{_OUTSIDE}-{span.id}", partial(self._outside, span, text, labels))
+                )
         keys = [key for key, _, _ in entries]
         current = self.options
         if len(self._keys) == len(current) and [i for _, i, _ in entries] == [o.id for o in current]:
@@ -106,15 +114,13 @@ class ClaimList(OptionList):
     ) -> Option:
         return Option(self._claim_prompt(number, group, text, colour, labels), id=str(group.claim.id))
 
-    def _outside(self, outside: list[Span], text: str, labels: Mapping[str, Label]) -> Option:
-        prompt = Text("Not in a claim", style="bold dim")
-        for span in outside:
-            prompt.append("\n")
-            prompt.append_text(self._member(Text("  "), span, text, labels))
-        return Option(prompt, id=_OUTSIDE, disabled=True)
+    def _outside(self, span: Span, text: str, labels: Mapping[str, Label]) -> Option:
+        return Option(self._member(Text("  "), span, text, labels), id=f"{_OUTSIDE}-{span.id}", disabled=True)
 
     def _width(self) -> int:
-        return self.scrollable_content_region.width - 2 or 34
+        # the options' padding, and a column for the scrollbar that appears
+        # once the list is longer than the screen
+        return max(self.scrollable_content_region.width - 2 - (0 if self.show_vertical_scrollbar else 1), 10)
 
     def _member(self, lead: Text, span: Span, text: str, labels: Mapping[str, Label]) -> Text:
         """One line per member, cut to the list's width rather than wrapped."""

@@ -27,6 +27,8 @@ class Key:
     """Textual key names, comma-separated, when the screen binds them."""
     footer: str | None = None
     """Short footer text; None keeps it out of the footer."""
+    command: str | None = None
+    """The command palette's name for the action ("group: what")."""
 
 
 KEYS: tuple[Key, ...] = (
@@ -38,30 +40,30 @@ KEYS: tuple[Key, ...] = (
     Key("Select", "W  B", "Extend the selection by a word forward / back"),
     Key("Select", "mouse drag", "Select; on release the selection snaps to whole words"),
     Key("Select", "double click", "Select the word under the pointer"),
-    Key("Select", "c", "Switch between word and character selection", "toggle_char_mode", "c"),
+    Key("Select", "c", "Switch between word and character selection", "toggle_char_mode", "c", None, "select: word / character mode"),
     Key("Select", "escape", "Clear the selection"),
-    Key("Tag", "x  delete", "Remove the span under the cursor (asks which when several; in the claim list: that claim)", "remove_span", "x", "remove"),
-    Key("Tag", "e", "Edit the normalised value of the span under the cursor", "edit_norm", "e"),
-    Key("Tag", "u  ctrl+z", "Undo your last change to this document", "undo", "u,ctrl+z", "undo"),
-    Key("Tag", "ctrl+y", "Redo", "redo", "ctrl+y"),
-    Key("Claims", "l", "Link the claim chosen in the list to the span under the cursor (again: unlink)", "link", "l"),
+    Key("Tag", "x  delete", "Remove the span under the cursor (asks which when several; in the claim list: that claim)", "remove_span", "x", "remove", "tag: remove span"),
+    Key("Tag", "e", "Edit the normalised value of the span under the cursor", "edit_norm", "e", None, "tag: edit normalised value"),
+    Key("Tag", "u  ctrl+z", "Undo your last change to this document", "undo", "u,ctrl+z", "undo", "tag: undo"),
+    Key("Tag", "ctrl+y", "Redo", "redo", "ctrl+y", None, "tag: redo"),
+    Key("Claims", "l", "Link the claim chosen in the list to the span under the cursor (again: unlink)", "link", "l", None, "claims: link / unlink span"),
     Key("Claims", "enter", "In the claim list: select that claim in the article"),
     Key("Claims", "·  ↳", "In the claim list: a span inside the claim / a span linked to it"),
     Key("Claims", "tab", "Switch between the article and the claim list"),
-    Key("Claims", "ctrl+b", "Show or hide the claim list", "toggle_claims", "ctrl+b"),
+    Key("Claims", "ctrl+b", "Show or hide the claim list", "toggle_claims", "ctrl+b", None, "claims: show / hide list"),
     Key("Claims", "[  ]", "Narrow / widen the claim list", None),
-    Key("Suggestions", "a", "Accept the suggestion under the cursor", "accept", "a", "accept"),
-    Key("Suggestions", "r", "Reject the suggestion under the cursor", "reject", "r"),
-    Key("Suggestions", "A", "Accept every remaining suggestion of one label", "accept_all", "A"),
-    Key("Document", "d", "Mark the document done and go to the next", "mark_done", "d", "done"),
-    Key("Document", "s", "Skip the document and go to the next", "skip", "s"),
-    Key("Document", "f", "Flag the document with a note and go to the next", "flag", "f"),
+    Key("Suggestions", "a", "Accept the suggestion under the cursor", "accept", "a", "accept", "suggestions: accept"),
+    Key("Suggestions", "r", "Reject the suggestion under the cursor", "reject", "r", None, "suggestions: reject"),
+    Key("Suggestions", "A", "Accept every remaining suggestion of one label", "accept_all", "A", None, "suggestions: accept all of one label"),
+    Key("Document", "d", "Mark the document done and go to the next", "mark_done", "d", "done", "document: done"),
+    Key("Document", "s", "Skip the document and go to the next", "skip", "s", None, "document: skip"),
+    Key("Document", "f", "Flag the document with a note and go to the next", "flag", "f", None, "document: flag with a note"),
     Key("Corpus", "n  p", "Next / previous document", None),
-    Key("Corpus", "g", "Go to a document (search, filter by status)", "go_to", "g", "go to"),
-    Key("App", "R", "Review: compare annotators and adjudicate", "review", "R"),
-    Key("App", "?", "Help: every key, grouped", "help", "question_mark", "help"),
+    Key("Corpus", "g", "Go to a document (search, filter by status)", "go_to", "g", "go to", "corpus: go to document"),
+    Key("App", "R", "Review: compare annotators and adjudicate", "review", "R", None, "app: review screen"),
+    Key("App", "?", "Help: every key, grouped", "help", "question_mark", "help", "app: help (every key)"),
     Key("App", "ctrl+p", "Command palette: every action by name"),
-    Key("App", "q", "Quit (everything is already saved)", "quit", "q", "quit"),
+    Key("App", "q", "Quit (everything is already saved)", "quit", "q", "quit", "app: quit"),
 )
 
 # Keys written as pairs in the table above, bound one by one.
@@ -72,11 +74,11 @@ PAIRS: tuple[tuple[str, str, str, str | None], ...] = (
     ("p", "previous_document", "Previous document", None),
 )
 
-PALETTE_EXTRA: tuple[tuple[str, str], ...] = (
-    ("claims_narrower", "Narrow the claim list"),
-    ("claims_wider", "Widen the claim list"),
-    ("next_document", "Next document"),
-    ("previous_document", "Previous document"),
+PALETTE_EXTRA: tuple[tuple[str, str, str], ...] = (
+    ("claims_narrower", "claims: narrower list", "key ["),
+    ("claims_wider", "claims: wider list", "key ]"),
+    ("next_document", "corpus: next document", "key n"),
+    ("previous_document", "corpus: previous document", "key p"),
 )
 """Actions bound through ``PAIRS`` that the palette lists by name."""
 

@@ -1,14 +1,16 @@
 """``python -m tui.screenshot FILE.svg``: the README's picture of the annotation screen.
 
-Imports the sample corpus into a temporary database, opens the first
-article as the sample annotator ``alice`` (whose layer has claims with
-figures, dates and sources inside them), puts the cursor on a figure so the
-status line describes it, and saves Textual's own SVG screenshot.
+Imports the sample corpus into a temporary database as ``make run`` does,
+opens the first article as the sample annotator ``alice`` (whose layer has
+claims with figures, dates and sources inside them, beside the suggestions
+still open to her), puts the cursor on a figure so the status line
+describes it, and saves Textual's own SVG screenshot.
 """
 
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -41,13 +43,16 @@ def main(argv: list[str]) -> int:
         print("usage: python -m tui.screenshot FILE.svg", file=sys.stderr)
         return 2
     target = Path(argv[0]).resolve()
-    from annotations.importer import import_paths
-    from annotations.store import Store
-
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "sample.db"
-        with Store(db) as store:
-            import_paths(store, [SAMPLE])
+        # imported exactly as `make run` does (suggestions included), in a
+        # process of its own: this one stays free of spaCy like the app
+        subprocess.run(
+            [sys.executable, "-c", "from annotations.cli import main; main()", "import", "--db", str(db), str(SAMPLE)],
+            check=True,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
         asyncio.run(_shoot(db, target))
     print(f"wrote {target.relative_to(Path.cwd()) if target.is_relative_to(Path.cwd()) else target}")
     return 0

@@ -36,7 +36,7 @@ async def test_markup_and_escape_sequences_are_shown_literally(open_app, corpus_
         doc_id = screen.document.id
         prompt = screen.claims.get_option_at_index(0).prompt.plain
         assert "1. Rich markup [bold red]x[/]" in prompt
-        outside = screen.claims.get_option_at_index(1).prompt.plain
+        outside = screen.claims.get_option_at_index(2).prompt.plain
         assert "source «␛[31mred␛[0m»" in outside
     texts = [MARKUP[s.start : s.end] for s in corpus_store.spans(doc_id, ANNOTATOR)]
     assert texts == ["Rich markup [bold red]x[/]", "\x1b[31mred\x1b[0m"]
