@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 BATCH_SIZE = 64
+MAX_CHARACTERS = 100_000_000
 
 
 @lru_cache(maxsize=1)
@@ -18,7 +19,11 @@ def blank() -> Language:
     """spaCy's blank English pipeline: its tokenizer needs no download."""
     import spacy
 
-    return spacy.blank("en")
+    nlp = spacy.blank("en")
+    # spaCy caps texts at 1,000,000 characters to protect parsers' memory;
+    # tokenizing alone needs little, and a long article must still import.
+    nlp.max_length = MAX_CHARACTERS
+    return nlp
 
 
 def token_offsets(doc: Doc) -> list[tuple[int, int]]:

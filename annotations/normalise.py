@@ -40,6 +40,12 @@ def normalise_span(label: str, text: str, published: str | None) -> dict[str, An
     return None
 
 
+def readable_date(text: str) -> bool:
+    """Whether ``text`` is a date expression the normaliser understands
+    (resolvable or not): what the suggester asks of each run of date words."""
+    return _date(text, None)[2][1] != UNRECOGNISED
+
+
 def has_norm(label: str) -> bool:
     return label in (FIGURE, DATE)
 
@@ -441,6 +447,7 @@ class _NeedsPublished(Exception):
     """The expression is relative and the article has no published date."""
 
 
+@lru_cache(maxsize=1024)
 def _published_date(published: str | None) -> dt.date | None:
     if not published:
         return None

@@ -702,21 +702,33 @@ class Store:
         rows = self._rows(sql + " ORDER BY x.id", params)
         return [Action(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6], r[7]) for r in rows]
 
-    def _history(self, document_id: int, who: Annotator) -> tuple[list[Action], list[Action]]:
-        """Replay the log of one layer of one document: (undoable, redoable)."""
-        done: list[Action] = []
-        undone: list[Action] = []
-        by_id: dict[int, Action] = {}
-        for action in self.actions(who.name, document_id):
-            by_id[action.id] = action
-            if action.kind in UNDOABLE:
-                done.append(action)
+    def _history(self, document_id: int, who: Annotator) -> tuple[list[int], list[int]]:
+        """Replay the log of one layer of one document: the ids of the
+        (undoable, redoable) actions. Reads ids and kinds only: parsing every
+        payload made each undo cost more the longer the annotator worked."""
+        done: list[int] = []
+        undone: list[int] = []
+        rows = self.conn.execute(
+            "SELECT id, kind, ref_id FROM actions WHERE annotator_id = ? AND document_id = ? ORDER BY id",
+            (who.id, document_id),
+        )
+        for action_id, kind, ref_id in rows:
+            if kind in UNDOABLE:
+                done.append(action_id)
                 undone.clear()
-            elif action.kind == "undo" and done and done[-1].id == action.ref_id:
+            elif kind == "undo" and done and done[-1] == ref_id:
                 undone.append(done.pop())
-            elif action.kind == "redo" and undone and undone[-1].id == action.ref_id:
+            elif kind == "redo" and undone and undone[-1] == ref_id:
                 done.append(undone.pop())
         return done, undone
+
+    def _action(self, action_id: int) -> Action:
+        r = self.conn.execute(
+            "SELECT x.id, a.name, x.document_id, x.kind, x.span_id, x.payload, x.ref_id, x.created_at"
+            " FROM actions x JOIN annotators a ON a.id = x.annotator_id WHERE x.id = ?",
+            (action_id,),
+        ).fetchone()
+        return Action(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6], r[7])
 
     def can_undo(self, document_id: int, annotator: str) -> bool:
         return bool(self._history(document_id, self.annotator(annotator))[0])
@@ -728,7 +740,7 @@ class Store:
             done, _ = self._history(document_id, who)
             if not done:
                 return None
-            action = done[-1]
+            action = self._action(done[-1])
             self._apply(action, who, reverse=True)
             self._log(who, document_id, "undo", action.span_id, {"kind": action.kind}, ref_id=action.id)
         return action
@@ -739,7 +751,7 @@ class Store:
             _, undone = self._history(document_id, who)
             if not undone:
                 return None
-            action = undone[-1]
+            action = self._action(undone[-1])
             self._apply(action, who, reverse=False)
             self._log(who, document_id, "redo", action.span_id, {"kind": action.kind}, ref_id=action.id)
         return action

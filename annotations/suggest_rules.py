@@ -32,8 +32,10 @@ attribution, questions excepted). It sets the sentence boundaries itself,
 with the sentencizer's rule, so no other component is needed.
 
 Speed matters (suggestions run at every import): the component reads the
-Doc once through ``Doc.to_array`` and numpy and then works only around the
-few tokens where a rule can start.
+Doc once through ``Doc.to_array``, learns what each distinct word is to the
+grammar the first time it sees it (its classes, whether it is a number, a
+line break...), so that a document costs a set lookup per token, and then
+works only around the few tokens where a rule can start.
 """
 
 from __future__ import annotations
@@ -49,13 +51,14 @@ from typing import Any
 
 import numpy
 import spacy
-from spacy.attrs import LOWER, ORTH, SENT_START, SHAPE
+from spacy.attrs import IDX, ORTH, SENT_START, SPACY
+from spacy.lang.lex_attrs import word_shape
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc, Span, SpanGroup
 
-from annotations.normalise import UNRECOGNISED, normalise_span
+from annotations.normalise import readable_date
 from annotations.suggest import PATTERNS_PATH
 
 SPANS_KEY = "redline"
@@ -101,6 +104,10 @@ _DAY_NUMBER = re.compile(r"^(?:[12]?\d|3[01])(?:st|nd|rd|th)?$")
 _CLOCK = re.compile(r"^(?:[01]?\d|2[0-3])[:.][0-5]\d(?:am|pm)?$|^(?:1[0-2]|0?\d)(?:am|pm)$", re.IGNORECASE)
 _HOUR = re.compile(r"^(?:1[0-2]|0?\d)(?:[:.][0-5]\d)?$")
 _ONE = frozenset({"one", "1", "a", "an"})
+# what a number word's text can be (Lexicon.number_form)
+_FORM_YEAR, _FORM_CLOCK, _FORM_HOUR, _FORM_DECADE, _FORM_DAY, _FORM_DIGITS, _FORM_ATTACHED_SCALE = (
+    1, 2, 4, 8, 16, 32, 64
+)
 
 
 class PatternError(ValueError):
@@ -189,8 +196,8 @@ class Lexicon:
     def __init__(self, nlp: Language, patterns: Iterable[Pattern]) -> None:
         self.vocab = nlp.vocab
         strings = nlp.vocab.strings
-        single: dict[str, dict[int, set[str]]] = {"LOWER": {}, "ORTH": {}}
-        self.stop: dict[str, set[int]] = {"LOWER": set(), "ORTH": set()}
+        single: dict[str, dict[str, set[str]]] = {"LOWER": {}, "ORTH": {}}
+        stop: dict[str, set[str]] = {"LOWER": set(), "ORTH": set()}
         self.phrases = {
             "LOWER": PhraseMatcher(nlp.vocab, attr="LOWER"),
             "ORTH": PhraseMatcher(nlp.vocab, attr="ORTH"),
@@ -219,44 +226,92 @@ class Lexicon:
                 if len(words) > 1:
                     docs.append(Doc(nlp.vocab, words=words))
                 elif item.label == "STOP":
-                    self.stop[attr].add(strings.add(words[0]))
+                    stop[attr].add(words[0])
                 else:
-                    single[attr].setdefault(strings.add(words[0]), set()).add(item.label)
+                    single[attr].setdefault(words[0], set()).add(item.label)
             if docs:
                 self.phrases[attr].add(item.label, docs)
         # the sentencizer's sentence-final punctuation, and the question mark
         for mark in Sentencizer.default_punct_chars:
-            single["ORTH"].setdefault(strings.add(mark), set()).add(_SENTENCE_END)
-        single["ORTH"].setdefault(strings.add("?"), set()).add(_QUESTION)
+            single["ORTH"].setdefault(mark, set()).add(_SENTENCE_END)
+        single["ORTH"].setdefault("?", set()).add(_QUESTION)
         # tokens share these label sets, so they are frozen
-        self.single = {attr: {key: frozenset(labels) for key, labels in table.items()} for attr, table in single.items()}
-        self._keys = {attr: _sorted_hashes(table) for attr, table in self.single.items()}
+        self._lower_classes = {key: frozenset(labels) for key, labels in single["LOWER"].items()}
+        self._orth_classes = {key: frozenset(labels) for key, labels in single["ORTH"].items()}
+        self._stop_lower = frozenset(stop["LOWER"])
+        self._stop_orth = frozenset(stop["ORTH"])
         self.bits_of: dict[frozenset[str], tuple[int, ...]] = {}
         """The anchor bits of each set of word classes."""
-        # token shapes seen so far: 1 with a digit ("d,ddd", "d.dxx"), 2 as well if a date's number can have it
-        self._shape_kinds: dict[int, int] = {}
-        self._shape_keys = _sorted_hashes(())
-        self._shape_values = numpy.zeros(0, dtype="uint8")
+        # What each word (by ORTH hash) is to the grammar, worked out the first
+        # time it is seen: a corpus has few distinct words, so a document costs
+        # a few set lookups per token.
+        self.plain: set[int] = set()
+        """The words learnt so far that have no word class and no telling shape."""
+        self.classes_of: dict[int, frozenset[str]] = {}
+        """The word classes of the words that have one."""
+        self.marks: dict[int, tuple[int, ...]] = {}
+        """The anchor bits (and shape bits) of the words where a rule can start."""
+        self.stops: set[int] = set()
+        """Words that end a counted noun or a source's noun phrase."""
+        self.text_of: dict[int, str] = {}
+        self.lower_of: dict[int, str] = {}
+        """Each word's lower case (spaCy's LOWER is ``str.lower``)."""
+        self._punct: dict[int, bool] = {}
+        self._forms: dict[int, int] = {}
 
-    def known(self, attr: str, column: numpy.ndarray) -> list[int]:
-        """Positions whose hash (of ``attr``) has a one-token entry."""
-        return _positions_in(self._keys[attr], column)
+    def learn(self, orth: int) -> None:
+        """Work out a word's classes, its anchor bits and its shape bits
+        (a number: a digit in its shape; a number a date can hold: "dddd",
+        "dd:dd", "ddxx"; a line break)."""
+        word = self.text_of[orth] = self.vocab.strings[orth]
+        lower = self.lower_of[orth] = word.lower()
+        labels = self._lower_classes.get(lower, _EMPTY) | self._orth_classes.get(word, _EMPTY)
+        if lower in self._stop_lower or word in self._stop_orth:
+            self.stops.add(orth)
+        marks = self.bits(labels) if labels else ()
+        if labels:
+            self.classes_of[orth] = labels
+        # spaCy's SHAPE writes "d" for each character that isdigit()
+        if any(map(str.isdigit, word)):
+            marks += (_SHAPE_NUMBER,)
+            if _DATE_SHAPE.match(word_shape(word)):
+                marks += (_SHAPE_DATE,)
+        if "\n" in word:
+            marks += (_SHAPE_NEWLINE,)
+        if marks:
+            self.marks[orth] = marks
+        elif not labels:
+            self.plain.add(orth)
 
-    def shapes(self, shapes: numpy.ndarray) -> tuple[list[int], list[int], list[int]]:
-        """Positions of numbers (a digit in the shape: "d,ddd", "d.dxx", "xxxx-dddd"),
-        of those that a date can hold ("dddd", "dd:dd", "ddxx"), and of line breaks."""
-        known = _found(self._shape_keys, shapes)
-        if not known.all():
-            for h in set(shapes[~known].tolist()):
-                shape = self.vocab.strings[h]
-                self._shape_kinds[h] = ("d" in shape) | 2 * bool(_DATE_SHAPE.match(shape)) | 4 * ("\n" in shape)
-            self._shape_keys = _sorted_hashes(self._shape_kinds)
-            self._shape_values = numpy.array(
-                [self._shape_kinds[h] for h in self._shape_keys.tolist()], dtype="uint8"
+    def number_form(self, orth: int) -> int:
+        """What a number word can be, as _FORM_* bits (the regexes run once per word)."""
+        form = self._forms.get(orth)
+        if form is None:
+            word = self.text_of[orth]
+            form = self._forms[orth] = (
+                _FORM_YEAR * bool(_YEAR.match(word))
+                | _FORM_CLOCK * bool(_CLOCK.match(word))
+                | _FORM_HOUR * bool(_HOUR.match(word))
+                | _FORM_DECADE * bool(_DECADE.match(word))
+                | _FORM_DAY * bool(_DAY_NUMBER.match(word))
+                | _FORM_DIGITS * bool(_DIGIT_NUMBER.match(word))
+                | _FORM_ATTACHED_SCALE * bool(_ATTACHED_SCALE.match(self.lower_of[orth]))
             )
-        kinds = self._shape_values[self._shape_keys.searchsorted(shapes)]
-        return (numpy.flatnonzero(kinds & 1).tolist(), numpy.flatnonzero(kinds & 2).tolist(),
-                numpy.flatnonzero(kinds & 4).tolist())
+        return form
+
+    def bits(self, labels: frozenset[str]) -> tuple[int, ...]:
+        """The anchor bits of a set of word classes."""
+        bits = self.bits_of.get(labels)
+        if bits is None:
+            mask = _mask(labels)
+            bits = self.bits_of[labels] = tuple(bit for bit in _BITS if mask & bit)
+        return bits
+
+    def is_punct(self, orth: int) -> bool:
+        punct = self._punct.get(orth)
+        if punct is None:
+            punct = self._punct[orth] = self.vocab[orth].is_punct
+        return punct
 
     def hits(self, doc: Doc) -> list[tuple[str, int, int]]:
         """(label, start, end) of every multi-token match."""
@@ -273,28 +328,14 @@ class Lexicon:
 _DATE_SHAPE = re.compile(r"^(?:d{1,2}(?:xx)?|dddd|d{1,2}[:.]dd(?:xx)?|ddddx|x{3,5}-dddd|d{1,2}x{2})$")
 
 
-def _sorted_hashes(hashes: Iterable[int]) -> numpy.ndarray:
-    return numpy.array(sorted(hashes), dtype="uint64")
-
-
-def _found(keys: numpy.ndarray, column: numpy.ndarray) -> numpy.ndarray:
-    """A boolean mask: which values of ``column`` are in the sorted array ``keys``."""
-    if not len(keys):
-        return numpy.zeros(len(column), dtype=bool)
-    positions = keys.searchsorted(column)
-    positions[positions == len(keys)] = 0
-    return keys[positions] == column
-
-
-def _positions_in(keys: numpy.ndarray, column: numpy.ndarray) -> list[int]:
-    return numpy.flatnonzero(_found(keys, column)).tolist()
-
-
 # bits of a token's word classes: where a rule of each kind can start
 _BIT_DATE, _BIT_FIGURE, _BIT_CUE, _BIT_AGO, _BIT_DIRECT, _BIT_END, _BIT_QUESTION, _BIT_NUMBER = (
     1, 2, 4, 8, 16, 32, 64, 128
 )
 _BITS = (_BIT_DATE, _BIT_FIGURE, _BIT_CUE, _BIT_AGO, _BIT_DIRECT, _BIT_END, _BIT_QUESTION, _BIT_NUMBER)
+# bits of a token's shape: a number, a number a date can hold, a line break
+_SHAPE_NUMBER, _SHAPE_DATE, _SHAPE_NEWLINE = 256, 512, 1024
+_ALL_BITS = _BITS + (_SHAPE_NUMBER, _SHAPE_DATE, _SHAPE_NEWLINE)
 # word classes the grammar adds for itself
 _SENTENCE_END = "_SENTENCE_END"
 _QUESTION = "_QUESTION"
@@ -328,78 +369,80 @@ def _mask(labels: frozenset[str]) -> int:
 class _Tokens:
     """A read-only view of one document's tokens for the grammar.
 
-    The Doc is read once with ``Doc.to_array``; words are looked up only
-    where a rule looks (creating Token objects, or even reading
+    The Doc is read once with ``Doc.to_array``; each token's word is looked
+    up in the lexicon's per-word table (one set lookup for most), and its
+    text only where a rule looks (creating Token objects, or even reading
     ``doc.text``, would cost more than tokenizing).
     """
 
-    __slots__ = ("doc", "strings", "n", "lowers", "orths", "words", "lows", "numbers", "classes", "stop_lower",
-                 "stop_orth", "anchors", "newlines", "openers", "sentences", "_kinds")
+    __slots__ = ("n", "orths", "idx", "spaces", "text_of", "lows", "numbers", "classes", "stops",
+                 "anchors", "newlines", "openers", "sentences", "_kinds", "_lexicon")
 
     def __init__(self, doc: Doc, lexicon: Lexicon) -> None:
-        self.doc = doc
-        self.strings = doc.vocab.strings
         self.n = len(doc)
-        # three hash columns: every further attribute would cost as much again (flags are read from words)
-        array = doc.to_array([LOWER, ORTH, SHAPE])
-        lowers, orths = array[:, 0], array[:, 1]
-        self.lowers = lowers.tolist()
-        self.orths = orths.tolist()
-        # looked up on first use: most tokens are never looked at
-        self.words: list[str | None] = [None] * self.n
-        self.lows: list[str | None] = [None] * self.n
-        numbers, date_numbers, newlines = lexicon.shapes(array[:, 2])
-        self.stop_lower = lexicon.stop["LOWER"]
-        self.stop_orth = lexicon.stop["ORTH"]
+        self._lexicon = lexicon
+        array = doc.to_array([ORTH, IDX, SPACY])
+        self.orths = orths = array[:, 0].tolist()
+        self.idx = array[:, 1].tolist()
+        self.spaces = array[:, 2].tolist()
+        self.stops = lexicon.stops
         self._kinds: dict[int, str | None] = {}
-        # word classes of the few tokens that have one (function words apart)
+        # word classes and anchors of the tokens that have some (a word seen
+        # for the first time is learnt here)
+        plain = lexicon.plain
+        classes_of = lexicon.classes_of
+        marks = lexicon.marks
         classes: dict[int, frozenset[str]] = {}
-        for attr, column in (("LOWER", lowers), ("ORTH", orths)):
-            positions = lexicon.known(attr, column)
-            if positions:
-                table = lexicon.single[attr]
-                for i, key in zip(positions, column[positions].tolist()):
-                    labels = table[key]
-                    classes[i] = labels | classes[i] if i in classes else labels
+        anchors: dict[int, list[int]] = {bit: [] for bit in _ALL_BITS}
+        for i in [i for i, orth in enumerate(orths) if orth not in plain]:
+            orth = orths[i]
+            labels = classes_of.get(orth)
+            if labels is None and orth not in marks:
+                lexicon.learn(orth)
+                if orth in plain:
+                    continue
+                labels = classes_of.get(orth)
+            if labels is not None:
+                classes[i] = labels
+            for bit in marks.get(orth, ()):
+                anchors[bit].append(i)
+        self.classes = classes
+        # every word is known now
+        self.text_of = lexicon.text_of
+        lower_of = lexicon.lower_of
+        # two blanks after the words: lows[i] is lower(i) for -2 <= i <= n + 1
+        self.lows = [lower_of[orth] for orth in orths]
+        self.lows += ("", "")
+        # multi-token matches add their class to each of their tokens
+        added: set[int] = set()
         for label, start, end in lexicon.hits(doc):
             for i in range(start, end):
                 labels = classes.get(i, _EMPTY)
                 if label not in labels:
-                    classes[i] = labels | {label}
-        self.classes = classes
-        anchors: dict[int, list[int]] = {bit: [] for bit in _BITS}
-        bits_of = lexicon.bits_of
-        for i in sorted(classes):
-            labels = classes[i]
-            bits = bits_of.get(labels)
-            if bits is None:
-                mask = _mask(labels)
-                bits = bits_of[labels] = tuple(bit for bit in _BITS if mask & bit)
-            for bit in bits:
-                anchors[bit].append(i)
-        self.numbers = set(numbers).union(anchors[_BIT_NUMBER])
-        anchors[_BIT_DATE] = sorted(set(anchors[_BIT_DATE]).union(date_numbers))
-        anchors[_BIT_FIGURE] = sorted(self.numbers.union(anchors[_BIT_FIGURE]))
+                    classes[i] = more = labels | {label}
+                    before = lexicon.bits(labels) if labels else ()
+                    for bit in lexicon.bits(more):
+                        if bit not in before:
+                            anchors[bit].append(i)
+                            added.add(bit)
+        for bit in added:
+            anchors[bit].sort()
+        numbers = set(anchors[_SHAPE_NUMBER]).union(anchors[_BIT_NUMBER])
+        self.numbers = numbers
+        anchors[_BIT_DATE] = sorted(set(anchors[_BIT_DATE]).union(anchors[_SHAPE_DATE]))
+        anchors[_BIT_FIGURE] = sorted(numbers.union(anchors[_BIT_FIGURE]))
+        self.newlines = anchors[_SHAPE_NEWLINE]
         self.anchors = anchors
-        self.newlines = newlines
         self.sentences: list[tuple[int, int]] = []
         self.openers: set[int] = set()
         """The first token of each sentence."""
 
     def word(self, i: int) -> str:
-        word = self.words[i]
-        if word is None:
-            word = self.words[i] = self.strings[self.orths[i]]
-        return word
+        return self.text_of[self.orths[i]]
 
     def lower(self, i: int) -> str:
-        """The lower-case word at i; "" outside the document."""
-        if i < 0 or i >= self.n:
-            return ""
-        word = self.lows[i]
-        if word is None:
-            word = self.lows[i] = self.strings[self.lowers[i]]
-        return word
+        """The lower-case word at i (spaCy's LOWER); "" outside the document."""
+        return self.lows[i] if 0 <= i < self.n else ""
 
     def cats(self, i: int) -> frozenset[str]:
         return self.classes.get(i, _EMPTY)
@@ -408,10 +451,14 @@ class _Tokens:
         return category in self.classes.get(i, _EMPTY)
 
     def stop(self, i: int) -> bool:
-        return self.lowers[i] in self.stop_lower or self.orths[i] in self.stop_orth
+        return self.orths[i] in self.stops
 
     def num(self, i: int) -> bool:
         return i in self.numbers
+
+    def form(self, i: int) -> int:
+        """The _FORM_* bits of the number word at i."""
+        return self._lexicon.number_form(self.orths[i])
 
     # spaCy's IS_TITLE, IS_ALPHA, IS_SPACE and IS_LOWER are these str methods
     def title(self, i: int) -> bool:
@@ -420,32 +467,19 @@ class _Tokens:
     def alpha(self, i: int) -> bool:
         return 0 <= i < self.n and self.word(i).isalpha()
 
-    def blank(self, i: int) -> bool:
-        return self.word(i).isspace()
-
     def is_lower(self, i: int) -> bool:
         return self.word(i).islower()
 
-    def punct(self, i: int) -> bool:
-        return self.doc[i].is_punct
-
-    def start_char(self, i: int) -> int:
-        return self.doc[i].idx
-
-    def end_char(self, i: int) -> int:
-        """Where token i ends."""
-        return self.doc[i].idx + len(self.word(i))
-
     def joined(self, i: int) -> bool:
         """No whitespace between token i and the next."""
-        return 0 <= i < self.n and not self.doc[i].whitespace_
+        return 0 <= i < self.n and not self.spaces[i]
 
     def text(self, start: int, end: int) -> str:
         """The text of tokens [start, end), as the document has it."""
         parts = []
         for k in range(start, end):
             parts.append(self.word(k))
-            if k + 1 < end and self.doc[k].whitespace_:
+            if k + 1 < end and self.spaces[k]:
                 parts.append(" ")
         return "".join(parts)
 
@@ -476,7 +510,8 @@ class RedlineRules:
         tokens, found = suggest_spans(doc, self.lexicon)
         if tokens is None:
             return []
-        return [(label, tokens.start_char(start), tokens.end_char(end - 1)) for label, start, end in found]
+        idx, orths, text_of = tokens.idx, tokens.orths, tokens.text_of
+        return [(label, idx[start], idx[end - 1] + len(text_of[orths[end - 1]])) for label, start, end in found]
 
 
 class _LabelHashes(dict):  # type: ignore[type-arg]
@@ -567,35 +602,42 @@ def _sentences(tokens: _Tokens) -> list[tuple[int, int]]:
     tag ("…?" she asked.).
     """
     n = tokens.n
+    orths = tokens.orths
+    text_of = tokens.text_of
+    spaces = tokens.spaces
+    is_punct = tokens._lexicon.is_punct
     starts = [0]
     for p in tokens.anchors[_BIT_END]:
         if p < starts[-1]:
             continue
         k = p + 1
-        while k < n and tokens.punct(k):
+        while k < n and is_punct(orths[k]):
             k += 1
         if k < n:
             starts.append(k)
-    starts.extend(i + 1 for i in tokens.newlines if i + 1 < n)
+    newlines = tokens.newlines
+    starts.extend(i + 1 for i in newlines if i + 1 < n)
     for k, start in enumerate(starts):
-        while start > 0 and tokens.word(start - 1) in QUOTES and tokens.joined(start - 1) and (
-            start - 1 == 0 or not tokens.joined(start - 2)
+        # an opening quote (joined to the word after it, not to the one before) opens the sentence
+        while start > 0 and text_of[orths[start - 1]] in QUOTES and not spaces[start - 1] and (
+            start - 1 == 0 or spaces[start - 2]
         ):
             start -= 1
         starts[k] = start
     starts = sorted(set(starts))
     sentences: list[tuple[int, int]] = []
+    last = len(starts) - 1
     for k, start in enumerate(starts):
-        end = starts[k + 1] if k + 1 < len(starts) else n
-        while start < end and tokens.blank(start):
+        end = starts[k + 1] if k < last else n
+        while start < end and text_of[orths[start]].isspace():
             start += 1
-        while end > start and tokens.blank(end - 1):
+        while end > start and text_of[orths[end - 1]].isspace():
             end -= 1
         if start >= end:
             continue
-        if sentences and tokens.is_lower(start):
+        if sentences and text_of[orths[start]].islower():
             previous_start, previous_end = sentences[-1]
-            if not any(previous_end <= i < start for i in tokens.newlines):
+            if not any(previous_end <= i < start for i in newlines):
                 sentences[-1] = (previous_start, end)
                 continue
         sentences.append((start, end))
@@ -636,31 +678,43 @@ def _date_kind(tokens: _Tokens, i: int) -> str | None:
 def _date_kind_of(tokens: _Tokens, i: int) -> str | None:
     if i >= tokens.n:
         return None
-    cats = tokens.cats(i)
+    cats = tokens.classes.get(i)
     if cats:
-        for kind in _DATE_KINDS:
-            if kind in cats:
-                word = tokens.lower(i)
-                if kind == "MONTH" and word == "may" and not _may_is_month(tokens, i):
-                    return None
-                if kind == "DATE_MODIFIER" and word in _NEEDS_OF and tokens.lower(i + 1) != "of":
-                    return None  # "the year beginning July 1": not "beginning July"
-                if kind == "DATE_WORD" and word in _COMMON_DATE_WORDS and tokens.title(i) and tokens.alpha(i - 1):
-                    return None  # "Estravia Today": a name
-                return kind
+        kind = _first_date_kind(cats)
+        if kind is not None:
+            word = tokens.lows[i]
+            if kind == "MONTH" and word == "may" and not _may_is_month(tokens, i):
+                return None
+            if kind == "DATE_MODIFIER" and word in _NEEDS_OF and tokens.lower(i + 1) != "of":
+                return None  # "the year beginning July 1": not "beginning July"
+            if kind == "DATE_WORD" and word in _COMMON_DATE_WORDS and tokens.title(i) and tokens.alpha(i - 1):
+                return None  # "Estravia Today": a name
+            return kind
     if i in tokens.numbers:
-        word = tokens.word(i)
-        if _YEAR.match(word):
+        form = tokens.form(i)
+        if form & _FORM_YEAR:
             return "YEAR"
-        if _CLOCK.match(word):
+        if form & _FORM_CLOCK:
             return "TIME"
-        if _HOUR.match(word) and tokens.has(i + 1, "TIME_MARK"):
+        if form & _FORM_HOUR and tokens.has(i + 1, "TIME_MARK"):
             return "TIME"
-        if _DECADE.match(word):
+        if form & _FORM_DECADE:
             return "DECADE"
-        if _DAY_NUMBER.match(word) and (tokens.has(i - 1, "MONTH") or tokens.has(i + 1, "MONTH")):
+        if form & _FORM_DAY and (tokens.has(i - 1, "MONTH") or tokens.has(i + 1, "MONTH")):
             return "DAY"
     return None
+
+
+_FIRST_DATE_KINDS: dict[frozenset[str], str | None] = {}
+
+
+def _first_date_kind(cats: frozenset[str]) -> str | None:
+    """The first of _DATE_KINDS among a token's classes, or None."""
+    try:
+        return _FIRST_DATE_KINDS[cats]
+    except KeyError:
+        kind = _FIRST_DATE_KINDS[cats] = next((kind for kind in _DATE_KINDS if kind in cats), None)
+        return kind
 
 
 def _may_is_month(tokens: _Tokens, i: int) -> bool:
@@ -672,12 +726,14 @@ def _may_is_month(tokens: _Tokens, i: int) -> bool:
 
 
 def _dates(tokens: _Tokens, taken: list[bool]) -> list[tuple[str, int, int]]:
+    lows = tokens.lows
+    get = tokens.classes.get
     found = []
     for ago in tokens.anchors[_BIT_AGO]:
         # "two weeks ago", "a year ago"
         start = ago - 2
-        if start >= 0 and tokens.has(ago - 1, "AGO_UNIT") and (
-            tokens.num(start) or tokens.has(start, "NUMBER") or tokens.lower(start) in ("a", "an", "several")
+        if start >= 0 and "AGO_UNIT" in get(ago - 1, _EMPTY) and (
+            tokens.num(start) or "NUMBER" in get(start, _EMPTY) or lows[start] in ("a", "an", "several")
         ) and _take(taken, start, ago + 1):
             found.append(("date", start, ago + 1))
     resume = 0
@@ -696,6 +752,7 @@ def _dates(tokens: _Tokens, taken: list[bool]) -> list[tuple[str, int, int]]:
 
 def _date_atoms(tokens: _Tokens, i: int, kind: str, taken: list[bool]) -> list[tuple[int, str]]:
     """The run of date words from token i, with the words that join them."""
+    lows = tokens.lows
     n = tokens.n
     atoms = [(i, kind)]
     j = i + 1
@@ -707,13 +764,13 @@ def _date_atoms(tokens: _Tokens, i: int, kind: str, taken: list[bool]) -> list[t
             atoms.append((j, kind))
             j += 1
             continue
-        word = tokens.lower(j)
+        word = lows[j]
         following = _date_kind(tokens, j + 1)
         last = atoms[-1][1]
         # "end of the year", "second half of 2026", "mid-November", "March 14, 2025", "Friday, May 9"
         joins = (
             word in ("of", "the") and following in ("PERIOD", "YEAR", "MONTH", "DATE_MODIFIER")
-            or word == "of" and following is None and tokens.lower(j + 1) == "the"
+            or word == "of" and following is None and lows[j + 1] == "the"
             and _date_kind(tokens, j + 2) in ("PERIOD", "YEAR", "MONTH")
             or word == "-" and last == "DATE_MODIFIER" and following in ("MONTH", "YEAR") and tokens.joined(j - 1)
             or word == "," and following == "YEAR" and last in ("DAY", "MONTH")
@@ -740,7 +797,7 @@ def _best_date(tokens: _Tokens, atoms: list[tuple[int, str]]) -> tuple[int, int]
             start, end = part[0][0], part[-1][0] + 1
             if size == 1 and part[0][1] in _ALWAYS_READ:
                 return start, end  # "Monday", "2024", "9:30": no need to ask normalise
-            if normalise_span("date", tokens.text(start, end), None)["reason"] != UNRECOGNISED:
+            if readable_date(tokens.text(start, end)):
                 return start, end
     return None
 
@@ -751,10 +808,12 @@ def _best_date(tokens: _Tokens, atoms: list[tuple[int, str]]) -> tuple[int, int]
 def _figures(tokens: _Tokens, taken: list[bool]) -> list[tuple[str, int, int]]:
     found = []
     resume = 0
+    lows = tokens.lows
+    classes = tokens.classes
     for i in tokens.anchors[_BIT_FIGURE]:
         if i < resume or taken[i]:
             continue
-        if tokens.lower(i - 1) in ("a", "an") and (tokens.has(i, "MULTIPLIER") or tokens.has(i, "FRACTION")):
+        if lows[i - 1] in ("a", "an") and not classes.get(i, _EMPTY).isdisjoint(("MULTIPLIER", "FRACTION")):
             i -= 1  # "a dozen", "a quarter"
         span = _figure_at(tokens, i, taken)
         if span is not None and _take(taken, *span):
@@ -764,63 +823,68 @@ def _figures(tokens: _Tokens, taken: list[bool]) -> list[tuple[str, int, int]]:
 
 
 def _is_digits(tokens: _Tokens, i: int) -> bool:
-    return i in tokens.numbers and bool(_DIGIT_NUMBER.match(tokens.word(i)))
+    return i in tokens.numbers and bool(tokens.form(i) & _FORM_DIGITS)
 
 
 def _number_core(tokens: _Tokens, i: int) -> tuple[int, int, str] | None:
     """The number starting at token i as (start, end, kind); kind is
     "digits", "words", "fraction" or "vague"."""
+    # the hottest path of the figures: token lookups are inlined (tokens.lows[k] is tokens.lower(k))
     n = tokens.n
-    word = tokens.lower(i)
-    cats = tokens.cats(i)
+    lows = tokens.lows
+    get = tokens.classes.get
+    word = lows[i]
+    cats = get(i, _EMPTY)
     if "VAGUE" in cats:
         end = i + 1
-        while tokens.has(end, "VAGUE"):
+        while "VAGUE" in get(end, _EMPTY):
             end += 1
         return i, end, "vague"
     if word in ("a", "an"):
-        if tokens.lower(i + 1) in ("dozen", "hundred", "thousand", "million", "billion", "trillion"):
+        following = lows[i + 1]
+        if following in ("dozen", "hundred", "thousand", "million", "billion", "trillion"):
             start, end, kind = i, i + 1, "words"
-        elif tokens.has(i + 1, "FRACTION") and tokens.lower(i + 1) not in ("half", "halves"):
+        elif "FRACTION" in get(i + 1, _EMPTY) and following not in ("half", "halves"):
             return i, i + 2, "fraction"
         else:
             return None
     elif _is_digits(tokens, i):
         start, end, kind = i, i + 1, "digits"
-        if _ATTACHED_SCALE.match(word):
+        if tokens.form(i) & _FORM_ATTACHED_SCALE:
             return start, end, kind
     elif "NUMBER" in cats:
         start, end, kind = i, i + 1, "words"
-        following = tokens.lower(i + 1)
+        following = lows[i + 1]
         if word == "one" and following in ("in", "out"):
             # "one in five", "one out of three"
             k = i + 2 if following == "in" else i + 3
-            if tokens.has(k, "NUMBER") or (k < n and _is_digits(tokens, k)):
+            if "NUMBER" in get(k, _EMPTY) or (k < n and _is_digits(tokens, k)):
                 return i, k + 1, "fraction"
-        if following == "-" and tokens.has(i + 2, "FRACTION") and tokens.joined(i) and tokens.joined(i + 1):
+        if following == "-" and "FRACTION" in get(i + 2, _EMPTY) and tokens.joined(i) and tokens.joined(i + 1):
             return i, i + 3, "fraction"  # "two-thirds"
-        if tokens.has(i + 1, "FRACTION") and following.endswith("s"):
+        if "FRACTION" in get(i + 1, _EMPTY) and following.endswith("s"):
             return i, i + 2, "fraction"  # "three quarters"
-    elif word in ("hundred", "thousand", "dozen") and tokens.has(i - 1, "QUALIFIER"):
+    elif word in ("hundred", "thousand", "dozen") and "QUALIFIER" in get(i - 1, _EMPTY):
         start, end, kind = i, i + 1, "words"  # "several hundred"
-    elif word == "half" and tokens.has(i - 1, "QUALIFIER"):
+    elif word == "half" and "QUALIFIER" in get(i - 1, _EMPTY):
         return i, i + 1, "fraction"  # "nearly half"
     else:
         return None
     # more number words and multipliers: "twenty-five", "one hundred and twenty", "4.6 million", "190m"
     while end < n:
-        following = tokens.lower(end)
-        if tokens.has(end, "MULTIPLIER"):
+        following = lows[end]
+        cats = get(end, _EMPTY)
+        if "MULTIPLIER" in cats:
             if following in ("m", "k") and not (kind == "digits" and tokens.joined(end - 1)):
                 break
             end += 1
-        elif kind == "words" and tokens.has(end, "NUMBER"):
+        elif kind != "words":
+            break
+        elif "NUMBER" in cats:
             end += 1
-        elif kind == "words" and following == "-" and tokens.joined(end - 1) and tokens.has(end + 1, "NUMBER"):
+        elif following == "-" and tokens.joined(end - 1) and "NUMBER" in get(end + 1, _EMPTY):
             end += 2
-        elif kind == "words" and following == "and" and tokens.lower(end - 1) == "hundred" and tokens.has(
-            end + 1, "NUMBER"
-        ):
+        elif following == "and" and lows[end - 1] == "hundred" and "NUMBER" in get(end + 1, _EMPTY):
             end += 2
         else:
             break
@@ -829,6 +893,8 @@ def _number_core(tokens: _Tokens, i: int) -> tuple[int, int, str] | None:
 
 def _figure_at(tokens: _Tokens, i: int, taken: list[bool]) -> tuple[int, int] | None:
     """The figure whose number starts at token i, as a token range, or None."""
+    lows = tokens.lows
+    get = tokens.classes.get
     core = _number_core(tokens, i)
     if core is None:
         return None
@@ -836,16 +902,16 @@ def _figure_at(tokens: _Tokens, i: int, taken: list[bool]) -> tuple[int, int] | 
     n = tokens.n
     if True in taken[start:end]:
         return None
-    if kind != "vague" and tokens.has(end, "NOT_FIGURE"):
+    if kind != "vague" and "NOT_FIGURE" in get(end, _EMPTY):
         return None
-    first = tokens.lower(start)
+    first = lows[start]
     needs_unit = False
     if start > 0 and kind == "digits":
         before = start - 1
         previous = tokens.word(before)
         # a number named by what precedes it ("Terminal 3", "Phase 3") must count something
         if tokens.title(before) and before not in tokens.openers and not (
-            tokens.has(before, "CURRENCY") or tokens.has(before, "QUALIFIER")
+            "CURRENCY" in get(before, _EMPTY) or "QUALIFIER" in get(before, _EMPTY)
         ):
             needs_unit = True
         # an age between commas after a name: "Hale, 47,"
@@ -857,36 +923,36 @@ def _figure_at(tokens: _Tokens, i: int, taken: list[bool]) -> tuple[int, int] | 
     # left: the currency, then the qualifier
     left = start
     currency = False
-    if tokens.has(left - 1, "CURRENCY") and not taken[left - 1]:
+    if "CURRENCY" in get(left - 1, _EMPTY) and not taken[left - 1]:
         left -= 1
         currency = True
     qualifier_start = left
     k = left - 1
-    while k >= 0 and tokens.has(k, "QUALIFIER") and not taken[k]:
+    while k >= 0 and "QUALIFIER" in get(k, _EMPTY) and not taken[k]:
         k -= 1
-    if k + 1 < left and tokens.lower(k + 1) not in ("to", "than", "least", "most", "of", "many", "much"):
+    if k + 1 < left and lows[k + 1] not in ("to", "than", "least", "most", "of", "many", "much"):
         qualifier_start = k + 1  # a qualifier phrase is whole: "up to", not "to"
     # right: a unit, money, a multiple, a hyphenated adjective or a counted noun
     right = end
     has_unit = True
     if kind == "vague":
-        noun_end = _counted_noun(tokens, right + 1, plural_only=True) if tokens.lower(right) == "of" else None
+        noun_end = _counted_noun(tokens, right + 1, plural_only=True) if lows[right] == "of" else None
         right = noun_end or right
     elif kind == "fraction":
         pass
-    elif tokens.has(right, "UNIT"):
-        while tokens.has(right, "UNIT"):
+    elif "UNIT" in get(right, _EMPTY):
+        while "UNIT" in get(right, _EMPTY):
             right += 1
         right = _rate(tokens, right)
     elif currency:
         right = _rate(tokens, right)
-    elif tokens.has(right, "CURRENCY_WORD"):
-        while tokens.has(right, "CURRENCY_WORD"):
+    elif "CURRENCY_WORD" in get(right, _EMPTY):
+        while "CURRENCY_WORD" in get(right, _EMPTY):
             right += 1
         right = _rate(tokens, right)
-    elif tokens.has(right, "CURRENCY") and kind == "digits" and tokens.word(right).isupper():
+    elif "CURRENCY" in get(right, _EMPTY) and kind == "digits" and tokens.word(right).isupper():
         right += 1  # "5 million EUR"
-    elif tokens.has(right, "TIMES"):
+    elif "TIMES" in get(right, _EMPTY):
         right += 1
     elif tokens.word(right) == "-" if right < n else False:
         if tokens.joined(right - 1) and tokens.joined(right) and tokens.alpha(right + 1):
@@ -905,7 +971,7 @@ def _figure_at(tokens: _Tokens, i: int, taken: list[bool]) -> tuple[int, int] | 
     if True in taken[qualifier_start:right]:
         return None
     # "a 9% rise over two years": "over" a duration is not "more than"
-    if tokens.lower(qualifier_start) == "over" and tokens.lower(right - 1) in TIME_UNITS:
+    if lows[qualifier_start] == "over" and lows[right - 1] in TIME_UNITS:
         qualifier_start = left
     return qualifier_start, right
 
@@ -942,18 +1008,20 @@ def _counted_noun(tokens: _Tokens, i: int, plural_only: bool) -> int | None:
     With no tagger: up to five words, none a function word, verb, adverb or
     date word; the noun ends at the first plural (after "one", the first word).
     """
+    lows = tokens.lows
+    get = tokens.classes.get
     n = tokens.n
     j = i
     words = 0
     while j < n and words < 5:
-        word = tokens.lower(j)
+        word = lows[j]
         if word == "-" and j > i and tokens.joined(j - 1) and tokens.joined(j) and tokens.alpha(j + 1):
             j += 1  # "active-duty", "air-defence"
             continue
         words += 1
         if not tokens.alpha(j) or tokens.stop(j) or word.endswith("ly"):
             return None
-        cats = tokens.cats(j)
+        cats = get(j, _EMPTY)
         if cats and not cats.isdisjoint(_NOT_IN_COUNTED_NOUN):
             return None
         if j == i and j in tokens.openers:
@@ -973,6 +1041,8 @@ def _sources(
     tokens: _Tokens, taken: list[bool], sentences: list[tuple[int, int]]
 ) -> tuple[list[tuple[str, int, int]], set[int]]:
     """Source spans, and the sentences (by index) that attribute something."""
+    lows = tokens.lows
+    get = tokens.classes.get
     found = []
     attributed: set[int] = set()
     sentence_starts = [start for start, _ in sentences]
@@ -980,7 +1050,7 @@ def _sources(
     for i in tokens.anchors[_BIT_CUE]:
         if i < resume:
             continue
-        cats = tokens.cats(i)
+        cats = get(i, _EMPTY)
         if "SOURCE_BEFORE" in cats and tokens.title(i):
             continue  # a capitalised "States" is a name, not a verb
         sentence = bisect.bisect_right(sentence_starts, i) - 1
@@ -989,16 +1059,16 @@ def _sources(
         sent_start, sent_end = sentences[sentence]
         if "SOURCE_AFTER" in cats:
             end = i
-            while tokens.has(end, "SOURCE_AFTER"):
+            while "SOURCE_AFTER" in get(end, _EMPTY):
                 end += 1
             span = _np_forward(tokens, end, sent_end, taken)
             attributed.add(sentence)
             resume = end
         else:
-            word = tokens.lower(i)
-            if word == "called" and tokens.lower(i + 1) in ("for", "on", "off", "up", "in", "out"):
+            word = lows[i]
+            if word == "called" and lows[i + 1] in ("for", "on", "off", "up", "in", "out"):
                 continue  # "called for": a demand
-            if word.endswith("s") and tokens.lower(i + 1) in AFTER_A_NOUN:
+            if word.endswith("s") and lows[i + 1] in AFTER_A_NOUN:
                 continue  # "member states of", "reports were": a noun, not a verb
             span = _source_of_verb(tokens, i, sent_start, sent_end, taken)
             if span is not None or _pronoun_before(tokens, i, sent_start):
@@ -1009,8 +1079,9 @@ def _sources(
 
 
 def _pronoun_before(tokens: _Tokens, verb: int, sent_start: int) -> bool:
+    lows = tokens.lows
     j = _skip_back(tokens, verb - 1, sent_start)
-    return j >= sent_start and tokens.lower(j) in PRONOUNS
+    return j >= sent_start and lows[j] in PRONOUNS
 
 
 _DATE_WORDS = frozenset(("WEEKDAY", "DATE_WORD", "PERIOD", "MONTH", "PART_OF_DAY"))
@@ -1019,15 +1090,17 @@ _DATE_PARTS = frozenset(("DATE_MODIFIER", "WEEKDAY", "MONTH", "PERIOD", "DATE_WO
 
 def _skip_back(tokens: _Tokens, j: int, sent_start: int) -> int:
     """Move left over adverbs, auxiliaries and a date between a source and its verb."""
+    lows = tokens.lows
+    get = tokens.classes.get
     while j >= sent_start:
-        if tokens.lower(j) in BETWEEN_SOURCE_AND_VERB:
+        if lows[j] in BETWEEN_SOURCE_AND_VERB:
             j -= 1
             continue
-        if not tokens.cats(j).isdisjoint(_DATE_WORDS):
+        if not get(j, _EMPTY).isdisjoint(_DATE_WORDS):
             k = j - 1
-            while k >= sent_start and not tokens.cats(k).isdisjoint(_DATE_PARTS):
+            while k >= sent_start and not get(k, _EMPTY).isdisjoint(_DATE_PARTS):
                 k -= 1
-            if k >= sent_start and tokens.lower(k) in ("on", "in", "at", "earlier", "late", "early"):
+            if k >= sent_start and lows[k] in ("on", "in", "at", "earlier", "late", "early"):
                 k -= 1
             j = k
             continue
@@ -1039,7 +1112,8 @@ def _source_of_verb(
     tokens: _Tokens, verb: int, sent_start: int, sent_end: int, taken: list[bool]
 ) -> tuple[int, int] | None:
     """The source of the reporting verb at token ``verb``, or None."""
-    if tokens.lower(verb).endswith("ed"):
+    lows = tokens.lows
+    if lows[verb].endswith("ed"):
         by = _passive_by(tokens, verb, sent_end)
         if by is not None:
             # "the $240 million reported earlier this month by Meridian Wire"
@@ -1053,7 +1127,7 @@ def _source_of_verb(
     j = _skip_back(tokens, j, sent_start)
     if j < sent_start:
         return None
-    word = tokens.lower(j)
+    word = lows[j]
     if word in PRONOUNS:
         return None
     if word == ",":
@@ -1066,13 +1140,15 @@ def _source_of_verb(
 
 def _passive_by(tokens: _Tokens, verb: int, sent_end: int) -> int | None:
     """The "by" of a passive reporting verb, past an adverb or a date, or None."""
+    lows = tokens.lows
+    get = tokens.classes.get
     k = verb + 1
     while k < sent_end and k <= verb + 6:
-        word = tokens.lower(k)
+        word = lows[k]
         if word == "by":
             return k
         if word in BETWEEN_SOURCE_AND_VERB or word in ("on", "in", "at", "afterwards") or tokens.num(k) or (
-            not tokens.cats(k).isdisjoint(_DATE_PARTS)
+            not get(k, _EMPTY).isdisjoint(_DATE_PARTS)
         ):
             k += 1
             continue
@@ -1122,12 +1198,14 @@ _NOT_IN_SOURCE = frozenset(
 
 def _np_word(tokens: _Tokens, i: int) -> bool:
     """A word that can be part of a source's noun phrase."""
+    lows = tokens.lows
+    get = tokens.classes.get
     if not tokens.alpha(i):
         return False
-    word = tokens.lower(i)
+    word = lows[i]
     if word in PRONOUNS or word in DETERMINERS or word in NP_PREPOSITIONS or word == "in" or tokens.stop(i):
         return False
-    cats = tokens.cats(i)
+    cats = get(i, _EMPTY)
     if cats and not cats.isdisjoint(_NOT_IN_SOURCE):
         return tokens.title(i) and "SOURCE_BEFORE" not in cats  # "Estravia Today", "Labour Day Committee"
     return True
@@ -1135,6 +1213,8 @@ def _np_word(tokens: _Tokens, i: int) -> bool:
 
 def _np_backward(tokens: _Tokens, end: int, sent_start: int, taken: list[bool]) -> tuple[int, int] | None:
     """The source noun phrase that ends at token ``end`` (inclusive), read leftwards."""
+    lows = tokens.lows
+    get = tokens.classes.get
     if end < sent_start or taken[end] or not _np_word(tokens, end):
         return None
     k = start = end
@@ -1142,7 +1222,7 @@ def _np_backward(tokens: _Tokens, end: int, sent_start: int, taken: list[bool]) 
         p = k - 1
         if taken[p]:
             break
-        word = tokens.lower(p)
+        word = lows[p]
         if _np_word(tokens, p):
             start = k = p
             continue
@@ -1153,11 +1233,11 @@ def _np_backward(tokens: _Tokens, end: int, sent_start: int, taken: list[bool]) 
             break
         if word == "that":
             break  # "said that satellite images showed": a conjunction
-        if word in DETERMINERS or tokens.num(p) or tokens.has(p, "NUMBER"):
+        if word in DETERMINERS or tokens.num(p) or "NUMBER" in get(p, _EMPTY):
             start = p
             # "A spokesman for the company": carry on through a post-modifier
             q = p - 1
-            if q - 1 >= sent_start and tokens.lower(q) in NP_PREPOSITIONS and _np_word(tokens, q - 1):
+            if q - 1 >= sent_start and lows[q] in NP_PREPOSITIONS and _np_word(tokens, q - 1):
                 start = k = q - 1
                 continue
             break
@@ -1165,26 +1245,28 @@ def _np_backward(tokens: _Tokens, end: int, sent_start: int, taken: list[bool]) 
             start = k = p - 1  # "Analysts at Brandt & Co", "One broker in Aldenburg"
             continue
         break
-    if start > sent_start and tokens.lower(start - 1) in PREPOSITIONS:
+    if start > sent_start and lows[start - 1] in PREPOSITIONS:
         return None  # "patients on velorstat reported": the object of a preposition is not the subject
     for m in range(start + 1, end):
         # "satellite images reviewed by the Ledger": a participle clause is not part of the source
-        word = tokens.lower(m)
-        if word.endswith("ed") and tokens.is_lower(m) and tokens.lower(m + 1) in NP_PREPOSITIONS:
+        word = lows[m]
+        if word.endswith("ed") and tokens.is_lower(m) and lows[m + 1] in NP_PREPOSITIONS:
             return start, m
     return start, end + 1
 
 
 def _np_forward(tokens: _Tokens, start: int, limit: int, taken: list[bool]) -> tuple[int, int] | None:
     """The source noun phrase that starts at token ``start``, read rightwards."""
+    lows = tokens.lows
+    get = tokens.classes.get
     n = min(limit, tokens.n)
     k = start
-    if k < n and (tokens.lower(k) in DETERMINERS or tokens.has(k, "NUMBER")):
+    if k < n and (lows[k] in DETERMINERS or "NUMBER" in get(k, _EMPTY)):
         k += 1
     content = 0
     last = None
     while k < n and k - start < 14 and not taken[k]:
-        word = tokens.lower(k)
+        word = lows[k]
         if _np_word(tokens, k):
             if content and tokens.is_lower(k) and word.endswith(("ed", "ing")):
                 break  # "results … released at", "images reviewed by"
@@ -1197,7 +1279,7 @@ def _np_forward(tokens: _Tokens, start: int, limit: int, taken: list[bool]) -> t
             k += 1
         elif content and word in NP_PREPOSITIONS:
             nxt = k + 1
-            if tokens.lower(nxt) in DETERMINERS:
+            if lows[nxt] in DETERMINERS:
                 nxt += 1
             if nxt >= n or not _np_word(tokens, nxt):
                 break

@@ -311,3 +311,12 @@ def test_worker_processes_report_the_first_error_and_store_nothing(tmp_path, mon
         with pytest.raises(CorpusError, match=r"bad.jsonl:43: malformed JSON"):
             import_paths(store, [path])
         assert store.count_documents() == 0
+
+
+def test_an_article_over_a_million_characters_imports(tmp_path, store):
+    paragraph = "The ministry said 400 troops left on Monday, citing satellite images.\n\n"
+    text = paragraph * (1_050_000 // len(paragraph) + 1)
+    import_paths(store, [write(tmp_path / "long.txt", text)])
+    doc = store.document_by_key("long")
+    assert len(doc.text) > 1_000_000
+    assert doc.tokens[-1][1] <= len(doc.text)

@@ -61,6 +61,9 @@ class AnnotateScreen(Screen[None]):
         self.label_keys: dict[str, str] = {}
         """Label name -> the key that tags with it (clashing keys left out)."""
         self._clashes: list[str] = []
+        self._note: tuple[int, Text] | None = None
+        """What undo or redo just did, shown on the status line while the
+        cursor stays where it put it (the offset)."""
         self._bind_label_keys()
 
     # -- building -----------------------------------------------------------
@@ -161,6 +164,7 @@ class AnnotateScreen(Screen[None]):
 
     def open_index(self, index: int) -> None:
         self.index = index
+        self._note = None
         info = self.documents[index]
         # what was set aside while the previous article was open may be
         # collected again (see _draw)
@@ -202,20 +206,41 @@ class AnnotateScreen(Screen[None]):
 
     # -- drawing the layer --------------------------------------------------
 
-    def refresh_layer(self) -> None:
-        """Read this document's layer back from the store and draw it."""
+    def refresh_layer(self, changed: Iterable[int] | None = None) -> None:
+        """Read this document's layer back from the store and draw it.
+
+        ``changed``: the ids of the only spans an action added, removed or
+        edited; those are read again and the others kept, which saves
+        reading a long article's whole layer on every key. Suggestions and
+        links are always read again.
+        """
         if self.document is None:
             return
+        self._note = None  # news of an undo is old once anything else changes
         doc_id = self.document.id
+        if changed is None or self.annotations is None:
+            spans = self.store.spans(doc_id, self.annotator)
+        else:
+            by_id = dict(self.annotations.by_id)
+            for span_id in changed:
+                span = self.store.span(span_id)
+                if span is None or span.annotator != self.annotator or span.document_id != doc_id:
+                    by_id.pop(span_id, None)
+                else:
+                    by_id[span_id] = span
+            spans = list(by_id.values())
+        previous = self.annotations
         self.annotations = Layer(
             self.article.lines,
-            self.store.spans(doc_id, self.annotator),
+            spans,
             self.store.suggestions(doc_id, self.annotator),
             self.store.links(doc_id, self.annotator),
         )
-        self._draw()
+        self._draw(previous)
 
-    def _draw(self) -> None:
+    def _draw(self, previous: Layer | None = None) -> None:
+        """Draw the layer; given the layer drawn before on the same article,
+        only the lines whose spans or suggestions changed get new marks."""
         if self.annotations is None or self.document is None:
             return
         # A long article and the drawing caches are hundreds of thousands of
@@ -223,7 +248,13 @@ class AnnotateScreen(Screen[None]):
         # them all and a key press now and then takes 50-100 ms. Set what
         # exists now aside (O(1)); the next article's unfreeze hands it back.
         gc.freeze()
-        self.article.set_marks(self._marks(self.annotations))
+        layer = self.annotations
+        if previous is not None and previous.lines is layer.lines:
+            self.article.update_marks(
+                {row: self._marks(*layer.on_row(row)) for row in layer.rows_changed_since(previous)}
+            )
+        else:
+            self.article.set_marks(self._marks(layer.suggestions, layer.spans))
         groups, outside = self.annotations.claim_groups()
         self._claim_numbers = {group.claim.id: n for n, group in enumerate(groups, 1)}
         if self.query_one("#claims-column").display:
@@ -241,7 +272,7 @@ class AnnotateScreen(Screen[None]):
         found = self.labels.get(label)
         return found.colour if found else "white"
 
-    def _marks(self, layer: Layer) -> Iterable[Mark]:
+    def _marks(self, suggestions: Iterable[Suggestion], spans: Iterable[Span]) -> Iterable[Mark]:
         background = self.article.tint_base
         styles: dict[tuple[str, str], Style] = {}
 
@@ -253,9 +284,9 @@ class AnnotateScreen(Screen[None]):
                     styles[label, kind] = mark_style(self._colour(label), kind, background)  # type: ignore[arg-type]
             return styles[label, kind]
 
-        for suggestion in layer.suggestions:
+        for suggestion in suggestions:
             yield Mark(suggestion.start, suggestion.end, style(suggestion.label, "suggestion"), 0)
-        for span in layer.spans:
+        for span in spans:
             container = span.label == CLAIM
             yield Mark(span.start, span.end, style(span.label, "container" if container else "inner"), 1 if container else 2)
 
@@ -263,6 +294,12 @@ class AnnotateScreen(Screen[None]):
         line = Text()
         article = self.article
         line.append(" CHAR " if article.char_mode else " WORD ", style="reverse bold")
+        if self._note is not None:
+            if self._note[0] == article.cursor_offset and article.selection.is_empty:
+                line.append(" ")
+                line.append_text(self._note[1])
+            else:
+                self._note = None  # the cursor moved on: the news is old
         if self.annotations is None or self.document is None:
             self.query_one("#status-line", Static).update(line, layout=False)
             return
@@ -286,7 +323,7 @@ class AnnotateScreen(Screen[None]):
                 span_line(suggestion.label, self._colour(suggestion.label), text[suggestion.start : suggestion.end], suggestion.norm, limit=30)
             )
             line.append(" a/r", style="dim")
-        if end == start and not suggestions and not self.annotations.spans_at(cursor):
+        if end == start and self._note is None and not suggestions and not self.annotations.spans_at(cursor):
             line.append("  select with shift+arrows, W or the mouse, then a label key tags it · ? every key", style="dim")
         line.no_wrap = True
         line.overflow = "ellipsis"
@@ -373,7 +410,7 @@ class AnnotateScreen(Screen[None]):
             self._say(f"Already tagged {label}: nothing changed.")
             return
         self._started()
-        self.refresh_layer()
+        self.refresh_layer([span.id])
         self.article.move_to(start)
 
     def _normalise(self, label: str, text: str) -> dict[str, Any] | None:
@@ -405,7 +442,7 @@ class AnnotateScreen(Screen[None]):
     def _remove(self, span: Span) -> None:
         assert self.document is not None
         removed = self.store.remove_span(span.id, self.annotator)
-        self.refresh_layer()
+        self.refresh_layer([span.id])
         if removed is not None:
             self._say(Text("removed ") + self._describe(removed))
 
@@ -417,7 +454,7 @@ class AnnotateScreen(Screen[None]):
         if action is None:
             self._say("Nothing to undo in this document.")
             return
-        self.refresh_layer()
+        self.refresh_layer(_spans_changed_by(action))
         self._show_action(action, "undid")
 
     def action_redo(self) -> None:
@@ -428,11 +465,14 @@ class AnnotateScreen(Screen[None]):
         if action is None:
             self._say("Nothing to redo.")
             return
-        self.refresh_layer()
+        self.refresh_layer(_spans_changed_by(action))
         self._show_action(action, "redid")
 
     def _show_action(self, action: Action, verb: str) -> None:
-        """Tell what was undone or redone, and put the cursor on it."""
+        """Tell what was undone or redone, and put the cursor on it. The
+        message goes on the status line rather than in a toast: undo is
+        pressed many times in a row, and each toast is a new widget that
+        makes the whole screen lay out again."""
         assert self.document is not None
         what = {
             "add_span": "tagging",
@@ -446,14 +486,16 @@ class AnnotateScreen(Screen[None]):
         if "span" in payload:
             span = payload["span"]
             text = self.document.text[span["start"] : span["end"]]
-            self._say(f"{verb} {what} {span['label']} «{excerpt(text, 40)}»")
+            message = f"{verb} {what} {span['label']} «{excerpt(text, 40)}»"
             self.article.move_to(span["start"])
         elif action.kind == "reject_suggestion":
             text = self.document.text[payload["start"] : payload["end"]]
-            self._say(f"{verb} {what} {payload['label']} «{excerpt(text, 40)}»")
+            message = f"{verb} {what} {payload['label']} «{excerpt(text, 40)}»"
             self.article.move_to(payload["start"])
         else:
-            self._say(f"{verb} {what}")
+            message = f"{verb} {what}"
+        self._note = (self.article.cursor_offset, Text(message, style="italic"))
+        self._update_status_line()
 
     def action_toggle_char_mode(self) -> None:
         self.article.char_mode = not self.article.char_mode
@@ -711,3 +753,12 @@ class AnnotateScreen(Screen[None]):
         for action, title, help_text in PALETTE_EXTRA:
             commands.append((title, help_text, action))
         return commands
+
+
+def _spans_changed_by(action: Action) -> list[int] | None:
+    """The spans that undoing or redoing ``action`` can change (None: any)."""
+    if action.kind in ("add_span", "remove_span", "set_norm") and action.span_id is not None:
+        return [action.span_id]
+    if action.kind in ("add_link", "remove_link", "reject_suggestion"):
+        return []  # links and suggestions are read again anyway
+    return None

@@ -8,7 +8,7 @@ annotation and review screens can both use it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -45,6 +45,11 @@ class Mark:
     end: int
     style: Style
     layer: int = 0
+
+
+def _drawing_order(mark: Mark) -> tuple[int, int, int]:
+    """Lower layers first, then longer marks before the shorter ones they hold."""
+    return mark.layer, mark.start - mark.end, mark.start
 
 
 def mark_style(colour: str, kind: MarkKind, background: Color) -> Style:
@@ -104,6 +109,7 @@ class ArticleView(TextArea):
     - ``set_marks(marks)``: replace what is drawn with ``Mark(start, end,
       style, layer)`` items; ``mark_style(colour, kind, background)`` makes
       the usual styles and ``tint_base`` is the background to blend with.
+      ``update_marks({line: marks})`` replaces the marks of some lines only.
     - ``cursor_offset``, ``selection_range`` (sorted offsets, equal when
       nothing is selected), ``snapped_selection()`` (the range to tag: snapped
       to the tokens touched, or as is in character mode; None if empty).
@@ -182,16 +188,45 @@ class ArticleView(TextArea):
     def set_marks(self, marks: Iterable[Mark]) -> None:
         """Draw these marks instead of the previous ones; only the lines whose
         marks changed are drawn again."""
-        ordered = sorted(marks, key=lambda m: (m.layer, m.start - m.end, m.start))
-        rows = by_row(self.lines, ordered)
+        rows = by_row(self.lines, sorted(marks, key=_drawing_order))
         previous = self._mark_rows
         changed = [row for row in rows.keys() | previous.keys() if rows.get(row) != previous.get(row)]
         self._mark_rows = rows
-        if changed:
+        self._marks_changed(changed)
+
+    def update_marks(self, rows: Mapping[int, Iterable[Mark]]) -> None:
+        """Replace the marks of these lines only: ``rows`` maps a line to
+        every mark that touches it (none: the line has no marks now)."""
+        changed = []
+        for row, marks in rows.items():
+            ordered = sorted(marks, key=_drawing_order)
+            if ordered != self._mark_rows.get(row, []):
+                changed.append(row)
+                if ordered:
+                    self._mark_rows[row] = ordered
+                else:
+                    del self._mark_rows[row]
+        self._marks_changed(changed)
+
+    def _marks_changed(self, rows: list[int]) -> None:
+        if rows:
             self._marks_version += 1
-            for row in changed:
+            for row in rows:
                 self._row_versions[row] = self._marks_version
-            self.refresh()
+            self._refresh_rows(rows)
+
+    def _refresh_rows(self, rows: list[int]) -> None:
+        """Redraw only the screen lines of these text lines that are in view:
+        a whole-pane redraw costs several milliseconds a change."""
+        wrapped = self.wrapped_document
+        top, height = self.scroll_offset.y, self.scrollable_content_region.height
+        for row in rows:
+            if row >= self.document.line_count:
+                continue
+            y = wrapped.location_to_offset((row, 0)).y
+            count = len(wrapped.get_offsets(row)) + 1
+            if y + count > top and y < top + height:
+                self.refresh_lines(y, count)
 
     @property
     def tint_base(self) -> Color:
@@ -277,7 +312,13 @@ class ArticleView(TextArea):
 
     def select_range(self, start: int, end: int, *, center: bool = False) -> None:
         """Select [start, end) with the cursor at ``end``, and scroll to it."""
-        self.selection = Selection(self.lines.location(start), self.lines.location(end))
+        selection = Selection(self.lines.location(start), self.lines.location(end))
+        if selection != self.selection:
+            self.selection = selection
+        elif not center:
+            # setting the same selection would redraw the whole pane; only
+            # bring the cursor back into view, as setting it does
+            self.scroll_cursor_visible()
         if center:
             self.scroll_cursor_visible(center=True)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from functools import partial
+from typing import Self
 
 from rich.style import Style
 from rich.text import Text
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.visual import VisualType
 from textual.widgets import OptionList
@@ -37,6 +39,10 @@ class ClaimList(OptionList):
     """(the text, the width) the options were laid out for."""
     _keys: list[tuple] = []
     """The content of each option shown, in order."""
+    _resizing_content = False
+    """True while the options' total height is being counted (see refresh)."""
+    _redraw_later = False
+    """True while ``show`` replaces the options: it redraws what changed itself."""
 
     class Chosen(Message):
         def __init__(self, claim_id: int) -> None:
@@ -89,15 +95,89 @@ class ClaimList(OptionList):
                     self.replace_option_prompt_at_index(index, make().prompt)
             self._keys = keys
             return
-        kept, scroll_y = self.highlighted_claim, self.scroll_y
+        kept, scroll_y, was_highlighted = self.highlighted_claim, self.scroll_y, self.highlighted
         shown = dict(zip(self._keys, current))
-        self.set_options([shown.get(key) or make() for key, _, make in entries])
-        self._keys = keys
-        if kept is not None:
-            self.highlight_claim(kept)
-        if self.highlighted is None and groups:
-            self.highlighted = 0
-        self.scroll_to(y=scroll_y, animate=False, immediate=True)
+        options = [shown.get(key) or make() for key, _, make in entries]
+        first_changed = next(
+            (i for i, (old, new) in enumerate(zip(current, options)) if old is not new),
+            min(len(current), len(options)),
+        )
+        drawn = self._drawn_options(options)
+        # set_options, the highlight and the scroll position each redraw the
+        # whole list; redraw only from the first option that changed
+        self._redraw_later = True
+        try:
+            self.set_options(options)
+            self._restore_drawn(drawn)
+            self._keys = keys
+            if kept is not None:
+                self.highlight_claim(kept)
+            if self.highlighted is None and groups:
+                self.highlighted = 0
+            self.scroll_to(y=scroll_y, animate=False, immediate=True)
+        finally:
+            self._redraw_later = False
+        if self.scroll_y != scroll_y:
+            self.refresh()
+            return
+        if self.highlighted != was_highlighted:
+            first_changed = min(first_changed, was_highlighted or 0, self.highlighted or 0)
+        self._redraw_from(first_changed)
+
+    def _redraw_from(self, index: int) -> None:
+        """Redraw the lines of the options from ``index`` on that are in view."""
+        lines = self._index_to_line
+        y = lines.get(index, len(self._lines))
+        top = self.scroll_offset.y
+        height = self.scrollable_content_region.height
+        if y < top:
+            self.refresh()
+        elif y < top + height:
+            self.refresh_lines(y, top + height - y)
+
+    def _drawn_options(self, options: list[Option]) -> list[tuple[tuple, list, int]]:
+        """The drawings of the options that stay, with their old index:
+        ``set_options`` forgets every drawing, and drawing the visible
+        options again costs more than the rest of a change."""
+        staying = set(options)
+        cache = self._option_render_cache
+        return [
+            (key, strips, self._option_to_index[key[0]])
+            for key in list(cache.keys())
+            if key[0] in staying and (strips := cache.get(key)) is not None
+        ]
+
+    def _restore_drawn(self, drawn: list[tuple[tuple, list, int]]) -> None:
+        for key, strips, old_index in drawn:
+            index = self._option_to_index.get(key[0])
+            if index is None:
+                continue
+            if index != old_index:
+                # a click finds its option by the index stored in the drawing
+                strips = [strip.apply_meta({"option": index}) for strip in strips]
+            self._option_render_cache[key] = strips
+
+    def _update_lines(self) -> None:
+        self._resizing_content = True
+        try:
+            super()._update_lines()
+        finally:
+            self._resizing_content = False
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Self:
+        # A new total height of the options asks for a layout of the whole
+        # screen (about 10 ms), though the list's own size is set by the
+        # stylesheet: it only needs one when its scrollbar appears or goes.
+        if layout and self._resizing_content and not self._scrollbar_changes_with(self.virtual_size):
+            layout = False
+        if self._redraw_later and not layout and not recompose:
+            return self
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def _scrollbar_changes_with(self, content: Size) -> bool:
+        if self.styles.auto_dimensions or self.styles.overflow_y != "auto" or not self.container_size:
+            return True
+        return (content.height > self._container_size.height) != self.show_vertical_scrollbar
 
     def _replace_option_prompt(self, index: int, prompt: VisualType) -> None:
         # OptionList forgets every option's drawing when one prompt changes;

@@ -72,6 +72,18 @@ class Layer:
     def suggestions_over(self, start: int, end: int) -> list[Suggestion]:
         return _over(self._suggestion_rows, self.lines, start, end)
 
+    def on_row(self, row: int) -> tuple[list[Suggestion], list[Span]]:
+        """The suggestions and spans that touch line ``row``."""
+        return self._suggestion_rows.get(row, []), self._span_rows.get(row, [])
+
+    def rows_changed_since(self, other: Layer) -> set[int]:
+        """The lines whose spans or suggestions differ from ``other``'s
+        (a layer of the same text)."""
+        rows: set[int] = set()
+        for mine, theirs in ((self._span_rows, other._span_rows), (self._suggestion_rows, other._suggestion_rows)):
+            rows.update(row for row in mine.keys() | theirs.keys() if mine.get(row) != theirs.get(row))
+        return rows
+
     def is_linked(self, claim_id: int, target_id: int) -> bool:
         return (claim_id, target_id) in self.links
 

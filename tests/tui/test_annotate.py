@@ -231,6 +231,47 @@ async def test_undo_and_redo_with_keys(open_app, corpus_store):
         assert any("Nothing to undo" in message for message in app.said)
 
 
+async def test_undo_tells_what_it_undid_on_the_status_line(open_app, corpus_store):
+    async with open_app() as (app, pilot, screen):
+        select(screen, "Monday")
+        await pilot.press("4")
+        await pilot.press("u")
+        assert "undid tagging date «Monday»" in status_line(screen)
+        await pilot.press("ctrl+y")
+        assert "redid tagging date «Monday»" in status_line(screen)
+        # the news goes once the cursor moves on, or something else changes
+        await pilot.press("right")
+        assert "redid" not in status_line(screen)
+        await pilot.press("left", "u")
+        assert "undid tagging date «Monday»" in status_line(screen)
+        await pilot.press("3")
+        assert "undid" not in status_line(screen)
+
+
+def status_line(screen: AnnotateScreen) -> str:
+    return str(screen.query_one("#status-line").render())
+
+
+async def test_article_after_many_changes_looks_as_drawn_afresh(open_app, corpus_store):
+    # each change redraws only the lines it touched: the result must be what
+    # drawing the whole layer from scratch gives
+    async with open_app() as (app, pilot, screen):
+        select(screen, "2,500 troops")
+        await pilot.press("3")
+        select(screen, "Valdoria has moved up to 2,500 troops")
+        await pilot.press("1")
+        select(screen, "Monday")
+        await pilot.press("4")
+        await pilot.press("u", "u", "ctrl+y")
+        await pilot.pause()
+        drawn = app.export_screenshot()
+        assert [label for label, _, _ in layer(corpus_store, screen.document.id)] == ["claim", "figure"]
+        screen.article.set_marks([])
+        screen._draw()
+        await pilot.pause()
+        assert app.export_screenshot() == drawn
+
+
 async def test_undo_survives_a_restart(open_app, corpus_store):
     async with open_app() as (app, pilot, screen):
         select(screen, "Monday")
