@@ -225,3 +225,13 @@ def test_each_call_returns_a_fresh_dict():
 def test_importing_normalise_does_not_import_spacy():
     code = "import sys, annotations.normalise; sys.exit('spacy' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_readable_date_tells_date_expressions_from_other_words():
+    from annotations.normalise import readable_date
+
+    assert readable_date("last November")
+    assert readable_date("the following week")  # relative to an event: understood, not resolvable
+    assert readable_date("Tuesday")
+    assert not readable_date("the")
+    assert not readable_date("shipping containers")

@@ -226,3 +226,28 @@ def test_ctrl_c_says_how_far_it_got(capsys, sample_db, monkeypatch):
     result = run_cli(capsys, "suggest", "--db", sample_db)
     assert result.code == 130
     assert result.err.strip() == "interrupted: suggestions stored for 4 of 10 documents; run the command again to finish"
+
+
+def test_suggesting_leaves_the_garbage_collector_as_it_found_it():
+    import gc
+
+    from annotations.suggest import Suggester
+
+    items = [(n, "About 1,400 dock workers walked out on Wednesday, the union said.", None) for n in range(3)]
+    assert gc.isenabled()
+    assert len(list(Suggester(SuggestConfig()).suggest(items))) == 3
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert len(list(Suggester(SuggestConfig()).suggest(items))) == 3
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(SuggestInterrupted):
+        # an interruption mid-batch re-enables it too
+        def interrupted():
+            yield 0, "Prices rose 1.5% in May.", None
+            raise SuggestInterrupted(0)
+
+        list(Suggester(SuggestConfig()).suggest(interrupted()))
+    assert gc.isenabled()

@@ -285,3 +285,48 @@ def test_suggestions_carry_norms_resolved_against_the_published_date():
     assert {text[s:e]: n for _, s, e, _, n in again["rules"]}["last November"] == {
         "value": None, "resolved": False, "reason": "no published date"
     }
+
+
+# -- what redline suggest stores is what the component finds --------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def corpus_texts() -> list[str]:
+    from annotations.corpus import read
+
+    texts = []
+    for folder in (ROOT / "sample_corpus", ROOT / "benchmarks" / "gold" / "articles"):
+        for path in sorted(folder.glob("*.md")):
+            texts.extend(item.text for item in read(path, None))
+    return texts
+
+
+def test_stored_suggestions_are_the_components_spans():
+    """``redline suggest`` reads character offsets straight from its token view;
+    they must be the spans the spaCy component puts on the doc."""
+    texts = corpus_texts()
+    assert len(texts) >= 8
+    component = build_pipeline()
+    stored = Suggester(SuggestConfig()).suggest([(n, text, None) for n, text in enumerate(texts)])
+    for (n, found), doc in zip(stored, component.pipe(texts)):
+        from_component = sorted((s.label_, s.start_char, s.end_char) for s in doc.spans[SPANS_KEY])
+        assert sorted((label, start, end) for label, start, end, _, _ in found["rules"]) == from_component, n
+        assert from_component, n
+
+
+def test_suggestions_do_not_depend_on_what_the_pipeline_read_before():
+    """Words are learnt the first time the pipeline meets them; a document's
+    suggestions are the same in a fresh pipeline and after a whole corpus."""
+    corpus = corpus_texts()
+    last = corpus[-1]
+    alone = list(Suggester(SuggestConfig()).suggest([("last", last, "2025-06-15")]))
+    after = list(Suggester(SuggestConfig()).suggest(
+        [(n, text, "2025-06-15") for n, text in enumerate(corpus[:-1])] + [("last", last, "2025-06-15")]
+    ))
+    assert after[-1] == alone[0]
+    assert alone[0][1]["rules"]
+    # a number first met inside a date, then in a figure
+    nlp = build_pipeline()
+    assert texts(nlp, "The plant opened on 17 March 2031.", "date") == ["17 March 2031"]
+    assert texts(nlp, "The plant shipped 17 turbines.", "figure") == ["17 turbines"]
