@@ -50,7 +50,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy
-import spacy
 from spacy.attrs import IDX, ORTH, SENT_START, SPACY
 from spacy.lang.lex_attrs import word_shape
 from spacy.language import Language
@@ -195,7 +194,6 @@ class Lexicon:
 
     def __init__(self, nlp: Language, patterns: Iterable[Pattern]) -> None:
         self.vocab = nlp.vocab
-        strings = nlp.vocab.strings
         single: dict[str, dict[str, set[str]]] = {"LOWER": {}, "ORTH": {}}
         stop: dict[str, set[str]] = {"LOWER": set(), "ORTH": set()}
         self.phrases = {
@@ -531,15 +529,15 @@ def _make_rules(nlp: Language, name: str, patterns: str | None) -> RedlineRules:
     return RedlineRules(nlp, name, patterns)
 
 
-def adapt_tokenizer(nlp: Language) -> None:
-    """Keep "m." and "k." apart from a sentence's full stop ("£190m.")."""
-    nlp.tokenizer.rules = {key: value for key, value in nlp.tokenizer.rules.items() if key not in ("m.", "k.")}
-
-
 def build_pipeline(patterns: Path | str | None = None) -> Language:
-    """spaCy's blank English pipeline with the rules (which set sentences too)."""
-    nlp = spacy.blank("en")
-    adapt_tokenizer(nlp)
+    """spaCy's blank English pipeline with the rules (which set sentences too).
+
+    Its tokenizer is the one import uses (``annotations.nlp.news_english``),
+    so suggestions fall on the token boundaries stored with each document.
+    """
+    from annotations.nlp import news_english
+
+    nlp = news_english()
     nlp.add_pipe(COMPONENT, config={"patterns": None if patterns is None else str(patterns)})
     return nlp
 

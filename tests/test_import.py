@@ -320,3 +320,16 @@ def test_an_article_over_a_million_characters_imports(tmp_path, store):
     doc = store.document_by_key("long")
     assert len(doc.text) > 1_000_000
     assert doc.tokens[-1][1] <= len(doc.text)
+
+
+def test_the_cli_imports_and_suggests_on_an_article_over_a_million_characters(tmp_path, capsys):
+    paragraph = "The ministry said 400 troops left on Monday, citing satellite images.\n\n"
+    path = write(tmp_path / "long.txt", paragraph * (1_050_000 // len(paragraph) + 1))
+    result = run_cli(capsys, "import", path, "--db", tmp_path / "r.db")
+    assert result.code == 0, result.err
+    assert "1 added" in result.out
+    with Store(tmp_path / "r.db") as store:
+        doc = store.document_by_key("long")
+        figures = [s for s in store.suggestions(doc.id) if s.label == "figure"]
+    assert doc.text[figures[-1].start : figures[-1].end] == "400 troops"
+    assert figures[-1].end > 1_000_000
