@@ -48,8 +48,8 @@ def expand(paths: list[Path]) -> list[Path]:
 class Unit:
     """The raw bytes of one article: a whole .txt/.md file, or one line of a .jsonl file.
 
-    Splitting files into units is cheap I/O; parsing a unit is the work that
-    a large import hands to a second process.
+    Reading files as units is cheap I/O; the importer parses them in batches
+    and hands the batches' texts to tokenizer processes.
     """
 
     path: Path
@@ -142,10 +142,15 @@ def _check_meta(meta: dict[str, Any], where: str) -> None:
 
 
 def _first_line(text: str) -> str:
-    for line in text.splitlines():
-        if line.strip():
-            title = line.strip().lstrip("#").strip()
+    """The first non-empty line (the text is canonical: lines end with "\n")."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end == -1 else end
+        title = text[start:end].strip().lstrip("#").strip()
+        if title:
             return title if len(title) <= 200 else title[:199] + "…"
+        start = end + 1
     return ""
 
 

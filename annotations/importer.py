@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -134,12 +133,11 @@ def _batches(units: Iterator[corpus.Unit]) -> Iterator[list[corpus.Unit]]:
         yield batch
 
 
-def _prepare(
+def _parse(
     batch: list[corpus.Unit], annotator: str | None, labels: set[str], is_stored: Callable[[str], bool]
-) -> list[DocumentInput]:
-    """Parse and check a batch of units and tokenize the texts not yet stored."""
-    from annotations import nlp
-
+) -> tuple[list[DocumentInput], list[str]]:
+    """Parse and check a batch of units: the documents, and for each the text
+    to tokenize ("" when the text is already stored and needs no tokens)."""
     items: list[DocumentInput] = []
     for unit in batch:
         item = corpus.parse(unit, annotator)
@@ -156,28 +154,14 @@ def _prepare(
                 raise CorpusError(f"{item.source}: unknown status {layer.status!r}")
         item.digest = sha256(item.text)
         items.append(item)
-    new = [item for item in items if not is_stored(item.digest)]
-    for item, tokens in zip(new, nlp.packed_tokens([item.text for item in new])):
-        item.tokens = tokens
+    return items, ["" if is_stored(item.digest) else item.text for item in items]
+
+
+def _with_tokens(items: list[DocumentInput], tokens: list[bytes]) -> list[DocumentInput]:
+    for item, packed in zip(items, tokens):
+        if packed:
+            item.tokens = packed
     return items
-
-
-_worker_db: sqlite3.Connection | None = None
-
-
-def _prepare_in_worker(
-    batch: list[corpus.Unit], annotator: str | None, labels: set[str], db_path: str
-) -> list[DocumentInput]:
-    """``_prepare`` in a worker process, which reads the database on its own connection."""
-    global _worker_db
-    if _worker_db is None:
-        _worker_db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-
-    def is_stored(digest: str) -> bool:
-        assert _worker_db is not None
-        return _worker_db.execute("SELECT 1 FROM documents WHERE sha256 = ?", (digest,)).fetchone() is not None
-
-    return _prepare(batch, annotator, labels, is_stored)
 
 
 def _prepared(
@@ -185,26 +169,28 @@ def _prepared(
 ) -> Iterator[DocumentInput]:
     """The documents in the units, in order, checked and tokenized.
 
-    On a large import two worker processes parse and tokenize while this one
-    reads files and writes the database, so both cores work; the first error
-    still surfaces in file order.
+    On a large import two worker processes tokenize while this one reads,
+    checks and writes, so both cores work; errors still surface in file order.
     """
+    from annotations import nlp
 
     def is_stored(digest: str) -> bool:
         return store.document_id_for_hash(digest) is not None
 
     if not parallel:
         for batch in _batches(units):
-            yield from _prepare(batch, annotator, labels, is_stored)
+            items, texts = _parse(batch, annotator, labels, is_stored)
+            yield from _with_tokens(items, nlp.packed_tokens(texts))
         return
-    from annotations import nlp
-
     nlp.blank()  # load the tokenizer once, before forking
-    pending: deque[Any] = deque()
+    pending: deque[tuple[list[DocumentInput], Any]] = deque()
     with multiprocessing.get_context("fork").Pool(2) as pool:
         for batch in _batches(units):
-            pending.append(pool.apply_async(_prepare_in_worker, (batch, annotator, labels, str(store.path))))
+            items, texts = _parse(batch, annotator, labels, is_stored)
+            pending.append((items, pool.apply_async(nlp.packed_tokens, (texts,))))
             if len(pending) >= BATCHES_IN_FLIGHT:
-                yield from pending.popleft().get()
+                items, result = pending.popleft()
+                yield from _with_tokens(items, result.get())
         while pending:
-            yield from pending.popleft().get()
+            items, result = pending.popleft()
+            yield from _with_tokens(items, result.get())

@@ -3,11 +3,19 @@
 Targets (issue 2): import at least 0.7x the articles/s of ``nlp.pipe`` on
 the same texts; peak memory grows by less than 50 MB from 5,000 to 20,000
 articles.
+
+"Import" is the import proper, what ``redline import --no-suggest`` does:
+read, validate, canonicalise, hash, tokenize and store, in one transaction
+(a corpus this size is tokenized by two worker processes while the main
+one parses and writes). The baseline is spaCy's blank English tokenizer
+alone over the same JSONL, reading included, in one process. Suggestions
+are measured by the suggest benchmark.
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 import subprocess
 import sys
 import time
@@ -16,6 +24,7 @@ from pathlib import Path
 from benchmarks.corpus_gen import articles
 
 WORK = Path(__file__).parent / ".work" / "import"
+ROUNDS = 5
 
 
 def corpus_file(n: int) -> Path:
@@ -79,13 +88,17 @@ def main() -> None:
     path = corpus_file(n)
     size_mb = path.stat().st_size / 1e6
     tokenizer_only(path)  # warm spaCy's caches and the file cache
-    base = min(tokenizer_only(path) for _ in range(2))
-    ours = min(redline_import(path) for _ in range(2))
-    ratio = base / ours
+    # alternate the two, so that whatever else the machine does hits both
+    pairs = [(tokenizer_only(path), redline_import(path)) for _ in range(ROUNDS)]
+    ratios = sorted(b / o for b, o in pairs)
+    ratio = statistics.median(ratios)
+    base = statistics.median(b for b, _ in pairs)
+    ours = statistics.median(o for _, o in pairs)
     print(f"corpus: {n} generated articles, {size_mb:.1f} MB of JSONL")
     print(f"spaCy nlp.pipe alone : {n / base:8.0f} articles/s  {size_mb / base:6.2f} MB/s")
     print(f"redline import       : {n / ours:8.0f} articles/s  {size_mb / ours:6.2f} MB/s")
-    print(f"import / tokenizer   : {ratio:.2f}x  (target >= 0.70x)  {'PASS' if ratio >= 0.7 else 'MISS'}")
+    print(f"import / tokenizer   : {ratio:.2f}x median of {ROUNDS} alternating rounds"
+          f" (range {ratios[0]:.2f}-{ratios[-1]:.2f})  (target >= 0.70x)  {'PASS' if ratio >= 0.7 else 'MISS'}")
     small, large = peak_rss_mb(5000), peak_rss_mb(20000)
     growth = large - small
     print(f"peak memory          : {small:.0f} MB at 5,000, {large:.0f} MB at 20,000 articles")
