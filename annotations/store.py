@@ -104,6 +104,9 @@ class Store:
             )
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys = ON")
+            # articles are a few kB each: 8 kB pages keep most of a text and
+            # its tokens off overflow chains (only a new, empty file takes it)
+            conn.execute("PRAGMA page_size = 8192")
             # switching a new file to WAL takes a lock the busy timeout does
             # not wait for: another process may be creating the same file
             for attempt in range(100):

@@ -480,8 +480,7 @@ def main() -> None:
     )
     print(f"  for comparison, the first sample article ({SAMPLE_ARTICLE.stat().st_size / 1000:.0f} kB): {figures}", flush=True)
 
-    # just under spaCy's default max_length of 1,000,000 characters, which
-    # import does not raise yet
+    # a 1 MB article, as the issue asks
     big = WORK / "article-1m.db"
     in_child("prepare", str(big), "999000")
     with Store(big) as store:
