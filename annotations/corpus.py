@@ -180,15 +180,24 @@ def _record(
         raise CorpusError(f'{where}: "text" is missing')
     if not isinstance(original, str):
         raise CorpusError(f'{where}: "text" must be a string')
+    raw = original  # what the line's span offsets index
+    bom = 1 if original.startswith("\ufeff") else 0
+    original = original[bom:]
     if not original.strip():
         raise CorpusError(f'{where}: "text" is empty')
-    if original.startswith("\ufeff"):
-        original = original[1:]
+    try:
+        original.encode("utf-8")
+    except UnicodeEncodeError as error:  # JSON can spell a lone surrogate, UTF-8 cannot store it
+        raise CorpusError(f'{where}: "text" has an unpaired surrogate at character {error.start + bom}') from None
     meta = record.get("meta") or {}
     if not isinstance(meta, dict):
         raise CorpusError(f'{where}: "meta" must be an object')
     meta = dict(meta)
-    text, move = canonical(original)
+    text, canonical_move = canonical(original)
+
+    def move(offset: int, *, start: bool = False) -> int:
+        return canonical_move(max(offset - bom, 0), start=start)
+
     meta_key, meta_title = meta.pop("key", None), meta.pop("title", None)
     key = record.get("id", meta_key)
     key = f"{path.stem}-{number}" if key is None else str(key)
@@ -198,7 +207,7 @@ def _record(
     for transient in ("annotator", "updated_at"):
         meta.pop(transient, None)
     _check_meta(meta, where)
-    layer = _layer(record, original, move, where, default_annotator)
+    layer = _layer(record, raw, move, where, default_annotator)
     if layer is not None and status is not None:
         layer.status, layer.note = str(status), str(note)
     return DocumentInput(
@@ -289,7 +298,9 @@ def _layer(
         index_of[(start, end, label)] = len(layer.spans)
         if raw.entity_id is not None:
             entity_index[raw.entity_id] = len(layer.spans)
-        layer.spans.append(SpanInput(label, move(start), move(end), norm, decided_by and decided_by.strip()))
+        layer.spans.append(
+            SpanInput(label, move(start, start=True), move(end), norm, decided_by and decided_by.strip())
+        )
         offsets.append((start, end))
     relations = record.get("relations")
     if isinstance(relations, list):

@@ -190,8 +190,13 @@ class Store:
                 self.conn.execute("BEGIN IMMEDIATE")
                 break
             except sqlite3.OperationalError as error:
-                if "locked" not in str(error) and "busy" not in str(error) or attempt == 11:
+                if "locked" not in str(error) and "busy" not in str(error):
                     raise
+                if attempt == 11:
+                    raise StoreError(
+                        f"{self.path}: the database stayed busy (another process, perhaps a long import,"
+                        " is writing); nothing was changed, try again"
+                    ) from None
                 time.sleep(delay * (1 + random.random()))
                 delay = min(delay * 2, 0.5)
         try:
@@ -199,6 +204,9 @@ class Store:
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+            # rows created in the rolled-back transaction are gone: so are their cached ids
+            self._label_cache = None
+            self._annotator_cache.clear()
             raise
         else:
             self.conn.execute("COMMIT")

@@ -28,12 +28,13 @@ _CRLF = re.compile("\r\n")
 _SEPARATORS = "\r" + LINE_SEPARATORS
 
 
-def _same(offset: int) -> int:
+def _same(offset: int, *, start: bool = False) -> int:
     return offset
 
 
-def canonical(text: str) -> tuple[str, Callable[[int], int]]:
-    """The canonical text and a function moving an offset of ``text`` onto it."""
+def canonical(text: str) -> tuple[str, Callable[..., int]]:
+    """The canonical text and a function moving an offset of ``text`` onto it
+    (``move(offset)`` for an end, ``move(offset, start=True)`` for a start)."""
     if is_canonical(text):  # the usual case: nothing to rewrite
         return text, _same
     crlf = [m.start() for m in _CRLF.finditer(text)]
@@ -42,8 +43,10 @@ def canonical(text: str) -> tuple[str, Callable[[int], int]]:
         removed = [p + 1 for p in crlf]
         text = _CRLF.sub("\n", text)
 
-        def move(offset: int) -> int:
-            return offset - bisect.bisect_left(removed, offset)
+        def move(offset: int, *, start: bool = False) -> int:
+            # an offset between "\r" and "\n" lands after the "\n" for an end,
+            # before it for a start, so a span on the "\n" alone keeps it
+            return offset - (bisect.bisect_right if start else bisect.bisect_left)(removed, offset)
 
     else:
         move = _same

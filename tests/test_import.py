@@ -333,3 +333,31 @@ def test_the_cli_imports_and_suggests_on_an_article_over_a_million_characters(tm
         figures = [s for s in store.suggestions(doc.id) if s.label == "figure"]
     assert doc.text[figures[-1].start : figures[-1].end] == "400 troops"
     assert figures[-1].end > 1_000_000
+
+
+def test_a_byte_order_mark_in_jsonl_text_keeps_span_offsets_right(tmp_path, store):
+    path = jsonl(tmp_path / "bom.jsonl", {"id": "b", "text": "\ufeffTen ships sank.",
+                                            "spans": [{"start": 5, "end": 10, "label": "figure"}], "_annotator_id": "a"})
+    import_paths(store, [path])
+    doc = store.document_by_key("b")
+    (span,) = store.spans(doc.id, "a")
+    assert doc.text == "Ten ships sank."
+    assert doc.text[span.start : span.end] == "ships"
+
+
+def test_a_span_on_the_line_feed_of_a_crlf_keeps_the_line_feed(tmp_path, store):
+    path = jsonl(tmp_path / "crlf.jsonl", {"id": "c", "text": "A\r\nB",
+                                             "spans": [{"start": 2, "end": 3, "label": "claim"}], "_annotator_id": "a"})
+    import_paths(store, [path])
+    doc = store.document_by_key("c")
+    (span,) = store.spans(doc.id, "a")
+    assert doc.text[span.start : span.end] == "\n"
+
+
+def test_an_unpaired_surrogate_is_a_one_line_error(tmp_path, sample_db, capsys):
+    path = write(tmp_path / "s.jsonl", '{"text": "bad \\ud800 text"}\n')
+    before = dump(sample_db)
+    result = run_cli(capsys, "import", path, "--db", sample_db)
+    assert result.code == 1
+    assert result.err.strip() == f'error: {path}:1: "text" has an unpaired surrogate at character 4'
+    assert dump(sample_db) == before

@@ -227,3 +227,31 @@ def test_stats_on_a_missing_database_is_an_error(tmp_path, capsys):
     assert result.code == 1
     assert result.err.strip() == f"error: {tmp_path / 'nope.db'}: no such database"
     assert not (tmp_path / "nope.db").exists()
+
+
+def test_a_rolled_back_annotator_is_not_reused_for_someone_else(store):
+    doc = add_doc(store)
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.annotator("carol")
+            raise RuntimeError("the import failed")
+    store.annotator("dave")
+    store.add_span(doc, "carol", "claim", 0, 10)
+    assert [s.annotator for s in store.spans(doc)] == ["carol"]
+    assert {a.name for a in store.annotators()} == {"carol", "dave"}
+
+
+def test_a_database_kept_busy_by_another_writer_is_a_one_line_error(db_path, monkeypatch):
+    from annotations import store as store_module
+
+    with Store(db_path) as first, Store(db_path) as second:
+        doc = add_doc(first)
+        second.conn.execute("PRAGMA busy_timeout = 10")
+        monkeypatch.setattr(store_module.time, "sleep", lambda seconds: None)
+        first.conn.execute("BEGIN IMMEDIATE")  # a long import holds the write lock
+        try:
+            with pytest.raises(StoreError, match="stayed busy .* nothing was changed, try again"):
+                second.add_span(doc, "alice", "claim", 0, 10)
+        finally:
+            first.conn.execute("ROLLBACK")
+        assert second.add_span(doc, "alice", "claim", 0, 10) is not None

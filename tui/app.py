@@ -7,12 +7,15 @@ stored at import, so the app opens in well under a second.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
+from textual.actions import ActionParseResult
 from textual.app import App
+from textual.dom import DOMNode
 
-from annotations.store import Store
+from annotations.store import Store, StoreError
 from tui.annotate_screen import AnnotateScreen
 from tui.commands import ScreenCommands
 
@@ -39,6 +42,20 @@ class RedlineApp(App[None]):
         self.store = store
         self.annotator = annotator
         self.mode = mode
+
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        """Run an action; a store error (the database stayed busy, say) is a
+        message on screen, not a crash: the store wrote nothing."""
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except StoreError as error:
+            self.notify(str(error), severity="error", timeout=10)
+            return True
 
     def on_mount(self) -> None:
         self.push_screen(AnnotateScreen(self.store, self.annotator))

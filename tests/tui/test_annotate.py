@@ -576,3 +576,23 @@ async def test_review_mode_starts_on_the_review_screen(corpus_store):
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, ReviewScreen)
+
+
+async def test_a_busy_database_is_a_message_not_a_crash(open_app, corpus_store, monkeypatch):
+    from annotations import store as store_module
+
+    monkeypatch.setattr(store_module.time, "sleep", lambda seconds: None)
+    corpus_store.conn.execute("PRAGMA busy_timeout = 10")
+    async with open_app() as (app, pilot, screen):
+        doc_id = screen.document.id
+        with Store(corpus_store.path) as importer:  # another process holds the write lock
+            importer.conn.execute("BEGIN IMMEDIATE")
+            await pilot.press("W", "1")
+            await pilot.pause()
+            importer.conn.execute("ROLLBACK")
+        assert app.is_running
+        assert any("stayed busy" in message for message in app.said)
+        assert layer(corpus_store, doc_id) == []
+        await pilot.press("1")  # once the lock is free, the same key works
+        await pilot.pause()
+    assert layer(corpus_store, doc_id) == [("claim", "Valdoria", "manual")]
