@@ -185,14 +185,17 @@ class Store:
                 yield
             return
         delay = 0.01
-        for attempt in range(12):
+        # each BEGIN waits up to the busy timeout; some lock states fail at
+        # once instead, so retry, but give up after about one timeout's worth
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
                 break
             except sqlite3.OperationalError as error:
                 if "locked" not in str(error) and "busy" not in str(error):
                     raise
-                if attempt == 11:
+                if time.monotonic() >= deadline:
                     raise StoreError(
                         f"{self.path}: the database stayed busy (another process, perhaps a long import,"
                         " is writing); nothing was changed, try again"

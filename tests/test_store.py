@@ -247,7 +247,7 @@ def test_a_database_kept_busy_by_another_writer_is_a_one_line_error(db_path, mon
     with Store(db_path) as first, Store(db_path) as second:
         doc = add_doc(first)
         second.conn.execute("PRAGMA busy_timeout = 10")
-        monkeypatch.setattr(store_module.time, "sleep", lambda seconds: None)
+        monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 200)
         first.conn.execute("BEGIN IMMEDIATE")  # a long import holds the write lock
         try:
             with pytest.raises(StoreError, match="stayed busy .* nothing was changed, try again"):

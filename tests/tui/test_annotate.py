@@ -581,7 +581,7 @@ async def test_review_mode_starts_on_the_review_screen(corpus_store):
 async def test_a_busy_database_is_a_message_not_a_crash(open_app, corpus_store, monkeypatch):
     from annotations import store as store_module
 
-    monkeypatch.setattr(store_module.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 200)
     corpus_store.conn.execute("PRAGMA busy_timeout = 10")
     async with open_app() as (app, pilot, screen):
         doc_id = screen.document.id
