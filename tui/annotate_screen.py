@@ -21,7 +21,7 @@ from textual.widgets import Footer, Header, Static, TextArea
 
 from annotations.model import Action, Document, DocumentInfo, Span, Status, Suggestion
 from annotations.store import Store, StoreError
-from tui.article import ArticleView, Mark, mark_style
+from tui.article import ArticleView, Mark, article_column, mark_style
 from tui.claim_list import ClaimList
 from tui.describe import describe_norm, excerpt, span_line, status_text
 from tui.dialogs import FIELDS, ChoiceDialog, NormDialog, NormEdit, NoteDialog
@@ -90,11 +90,7 @@ class AnnotateScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(icon="▌")
         with Horizontal(id="body"):
-            with Vertical(id="article-column"):
-                yield Static(id="doc-title")
-                yield Static(id="doc-meta")
-                yield ArticleView(id="article")
-                yield Static(id="status-line")
+            yield from article_column()
             with Vertical(id="claims-column"):
                 yield Static(id="claims-title")
                 yield ClaimList(id="claims")

@@ -16,14 +16,16 @@ from rich.color import Color as RichColor
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.color import Color
+from textual.containers import Vertical
 from textual.geometry import Region
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import TextArea
+from textual.widgets import Static, TextArea
 from textual.widgets.text_area import Selection, WrappedDocument
 
 from tui.inert import inert
@@ -397,3 +399,13 @@ class ArticleView(TextArea):
         token = self.tokens.token_at(offset)
         if token is not None:
             self._extend_to(*token)
+
+
+def article_column() -> ComposeResult:
+    """The article with its title, meta line and status line, as the
+    annotation and review screens both show it (``yield from`` in compose)."""
+    with Vertical(id="article-column"):
+        yield Static(id="doc-title")
+        yield Static(id="doc-meta")
+        yield ArticleView(id="article")
+        yield Static(id="status-line")

@@ -31,7 +31,7 @@ from annotations import disagreements as dg
 from annotations.disagreements import Disagreement, DocumentReview, Extent, Filters
 from annotations.model import GOLD, Document
 from annotations.store import Store, StoreError
-from tui.article import ArticleView, Mark, mark_style
+from tui.article import ArticleView, Mark, article_column, mark_style
 from tui.describe import excerpt
 from tui.dialogs import ChoiceDialog
 from tui.layer import CLAIM
@@ -145,11 +145,7 @@ class ReviewScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(icon="▌")
         with Horizontal(id="body"):
-            with Vertical(id="article-column"):
-                yield Static(id="doc-title")
-                yield Static(id="doc-meta")
-                yield ArticleView(id="article")
-                yield Static(id="status-line")
+            yield from article_column()
             with Vertical(id="review-side"):
                 yield Static(id="claims-title")
                 yield OptionList(id="disagreements")
