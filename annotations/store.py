@@ -608,12 +608,20 @@ class Store:
 
     # -- suggestions ----------------------------------------------------------
 
+    _SUGGESTION_SELECT = (
+        "SELECT g.id, g.document_id, l.name, g.start_char, g.end_char, g.source, g.score, g.norm"
+        " FROM suggestions g JOIN labels l ON l.id = g.label_id"
+    )
+
+    @staticmethod
+    def _suggestion(row: sqlite3.Row) -> Suggestion:
+        return Suggestion(row[0], row[1], row[2], row[3], row[4], row[5], row[6], _norm(row[7]))
+
     def suggestions(self, document_id: int, annotator: str | None = None) -> list[Suggestion]:
         """Suggestions of a document; for an annotator, those still open to them
         (not already in their layer, not rejected by them)."""
         sql = (
-            "SELECT g.id, g.document_id, l.name, g.start_char, g.end_char, g.source, g.score, g.norm"
-            " FROM suggestions g JOIN labels l ON l.id = g.label_id WHERE g.document_id = ?"
+            self._SUGGESTION_SELECT + " WHERE g.document_id = ?"
         )
         params: list[Any] = [document_id]
         if annotator is not None:
@@ -628,7 +636,7 @@ class Store:
             )
             params += [who.id, who.id]
         rows = self._rows(sql + " ORDER BY g.start_char, g.end_char DESC, l.position", params)
-        return [Suggestion(r[0], r[1], r[2], r[3], r[4], r[5], r[6], _norm(r[7])) for r in rows]
+        return [self._suggestion(row) for row in rows]
 
     def replace_suggestions(
         self,
@@ -1423,9 +1431,7 @@ class Store:
         """The suggestions of these documents (of these labels, or all), in
         one query: by document, then reading order, then source."""
         sql = (
-            "SELECT g.id, g.document_id, l.name, g.start_char, g.end_char, g.source, g.score, g.norm"
-            " FROM suggestions g JOIN labels l ON l.id = g.label_id"
-            " WHERE g.document_id IN (SELECT value FROM json_each(:documents))"
+            self._SUGGESTION_SELECT + " WHERE g.document_id IN (SELECT value FROM json_each(:documents))"
         )
         if label_ids is not None:
             sql += " AND g.label_id IN (SELECT value FROM json_each(:labels))"
@@ -1436,7 +1442,7 @@ class Store:
                 "labels": None if label_ids is None else _dumps(sorted(set(label_ids))),
             },
         )
-        return [Suggestion(r[0], r[1], r[2], r[3], r[4], r[5], r[6], _norm(r[7])) for r in rows]
+        return [self._suggestion(row) for row in rows]
 
     def record_decided_by(self, decisions: Iterable[tuple[int, str]]) -> None:
         """Record who decided adjudicated spans brought in by an import:
