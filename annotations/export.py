@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import ContextManager
 
 from annotations.export_formats import doccano_line, prodigy_line
-from annotations.export_layers import iter_tasks
+from annotations.export_layers import Batch, read_batches
+from annotations.export_render import Renderer, worker_count
 from annotations.export_output import Alignment, JsonLinesWriter, Writer
 from annotations.model import GOLD, STATUSES
 from annotations.store import Store, StoreError
@@ -206,6 +207,7 @@ def export(
     seed: int = 0,
     progress: Callable[[int], ContextManager[Callable[[int], None]]] | None = None,
     shard_size: int | None = None,
+    workers: int | None = None,
 ) -> Summary:
     """Write the selection as ``fmt`` to ``path`` (None: standard output).
 
@@ -213,7 +215,9 @@ def export(
     dividing documents (never a document's layers) between them. ``progress``
     is given the number of lines and returns a context whose callback
     advances by lines written. Raises StoreError, with nothing written, for
-    an unknown name or an empty selection.
+    an unknown name or an empty selection. JSON lines are made in
+    ``workers`` more processes (by default as many as suit the export's
+    size and the machine's cores).
     """
     if fmt not in FORMATS:
         raise StoreError(f"unknown format {fmt!r} (formats: {', '.join(FORMATS)})")
@@ -238,17 +242,28 @@ def export(
             assert path is not None
             targets = list(split_paths(path))
         summary = Summary([])
+        batches = read_batches(store, _layers(store, how), label_ids=how.label_ids, other=how.other)
+        if train is not None:
+            batches = _route(batches, train)
         try:
             for target in targets:
                 summary.writers.append(_writer(fmt, target, summary, shard_size))
             bar = progress(total) if progress is not None else contextlib.nullcontext(lambda n: None)
-            with bar as advance:
-                for task in iter_tasks(store, _layers(store, how), label_ids=how.label_ids, other=how.other):
-                    if train is None or task.document.id in train:
-                        summary.writers[0].write(task)
-                    else:
-                        summary.writers[1].write(task)
-                    advance(1)
+            if fmt == "spacy":
+                with bar as advance:
+                    for batch in batches:
+                        for i, task in enumerate(batch.tasks()):
+                            summary.writers[batch.targets[i] if batch.targets else 0].write(task)
+                            advance(1)
+            else:
+                line = prodigy_line if fmt == "jsonl" else doccano_line
+                # the workers start before the progress bar's thread does
+                with Renderer(line, len(targets), worker_count(total) if workers is None else workers) as renderer:
+                    with bar as advance:
+                        for chunks in renderer.chunks(batches):
+                            for writer, chunk in zip(summary.writers, chunks):
+                                writer.write_chunk(chunk)
+                                advance(chunk.lines)
             for writer in summary.writers:
                 writer.commit()
         except BaseException:
@@ -256,6 +271,13 @@ def export(
                 writer.discard()
             raise
     return summary
+
+
+def _route(batches: Iterator[Batch], train: set[int]) -> Iterator[Batch]:
+    """Send each layer to the training file (0) or the dev file (1)."""
+    for batch in batches:
+        batch.targets = [0 if document_id in train else 1 for document_id, _ in batch.layers]
+        yield batch
 
 
 def _layers(store: Store, how: Plan) -> Iterator[tuple[int, str, int | None]]:
@@ -295,10 +317,8 @@ def _is_shard_folder(path: Path) -> bool:
 
 
 def _writer(fmt: str, path: Path | None, summary: Summary, shard_size: int | None) -> Writer:
-    if fmt == "jsonl":
-        return JsonLinesWriter(path, prodigy_line)
-    if fmt == "doccano":
-        return JsonLinesWriter(path, doccano_line)
+    if fmt in ("jsonl", "doccano"):
+        return JsonLinesWriter(path)
     from annotations.export_spacy import SHARD_DOCS, DocBinWriter
 
     assert path is not None

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import itertools
 import json
 import re
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
-from collections.abc import Callable
 from typing import Any
 
 from annotations.export_layers import Task, Tokens
@@ -26,7 +26,6 @@ can bring one) is not exported."""
 
 _LINE_BREAKS = ("\x85", "\u2028", "\u2029")
 _NEEDS_ESCAPE = re.compile('["\\\\\x00-\x1f\x85\u2028\u2029]')
-_WS_CLOSE = ("false},", "true},")
 
 
 def _has_line_break(text: str) -> bool:
@@ -54,62 +53,83 @@ def input_hash(sha256_hex: str) -> int:
     return int.from_bytes(bytes.fromhex(sha256_hex[:8]), "big", signed=True)
 
 
-def tokens_json(text: str, tokens: Tokens) -> str:
+def tokens_json(text: str, tokens: Tokens) -> bytes:
     """Prodigy's token objects (``text``, ``start``, ``end``, ``id``, ``ws``)
-    as a JSON array, made once per document.
+    as a JSON array in UTF-8, made once per document.
 
     Tokens are most of an export line, so they are written straight to JSON
-    text: the pieces of every object are laid side by side in one list by
-    slice assignment and joined once, with no per-token formatting. Only the
-    few words holding a quote, a backslash or a control character need
+    text, four pieces a token joined once: the word, and three pieces of
+    JSON between words (``","start":S``, ``,"end":E``, and
+    ``,"id":I,"ws":W},{"text":"``) taken from tables of such strings. Only
+    the few words holding a quote, a backslash or a control character need
     escaping.
     """
     if tokens.json is not None:
         return tokens.json
-    starts, ends = tokens.starts, tokens.ends
+    starts, ends, spaces = tokens.starts, tokens.ends, tokens.spaces
     count = len(starts)
     if count == 0:
-        tokens.json = "[]"
+        tokens.json = b"[]"
         return tokens.json
     words = [text[start:end] for start, end in zip(starts, ends)]
-    escaped: set[int] = set()
+    line_breaks = _has_line_break(text)
+    escaped = -1
     for match in _NEEDS_ESCAPE.finditer(text):
-        i = bisect.bisect_right(starts, match.start()) - 1
-        if i >= 0 and ends[i] > match.start() and i not in escaped:
-            escaped.add(i)
+        at = match.start()
+        if escaped >= 0 and at < ends[escaped]:
+            continue  # another character of a word already escaped
+        i = bisect.bisect_right(starts, at) - 1
+        if i >= 0 and ends[i] > at:
+            escaped = i
             word = text[starts[i] : ends[i]]
-            words[i] = dumps(word)[1:-1] if _has_line_break(word) else encode_basestring(word)[1:-1]
-    decimals = _decimals(max(ends[-1], count))
-    number: Callable[[int], str] = str if decimals is None else decimals.__getitem__
-    pieces: list[str] = [""] * (10 * count)
-    pieces[0::10] = ['{"text":"'] * count
-    pieces[1::10] = words
-    pieces[2::10] = ['","start":'] * count
-    pieces[3::10] = map(number, starts)
-    pieces[4::10] = [',"end":'] * count
-    pieces[5::10] = map(number, ends)
-    pieces[6::10] = [',"id":'] * count
-    pieces[7::10] = map(str, range(count)) if decimals is None else decimals[:count]
-    pieces[8::10] = [',"ws":'] * count
-    pieces[9::10] = map(_WS_CLOSE.__getitem__, tokens.spaces)
-    pieces[-1] = pieces[-1][:-1]  # no comma after the last object
-    tokens.json = "[" + "".join(pieces) + "]"
+            words[i] = dumps(word)[1:-1] if line_breaks and _has_line_break(word) else encode_basestring(word)[1:-1]
+    pieces: list[str] = [""] * (4 * count)
+    pieces[0::4] = words
+    if _glue(max(ends[-1], count)):
+        pieces[1::4] = map(_STARTS.__getitem__, starts)
+        pieces[2::4] = map(_ENDS.__getitem__, ends)
+        pieces[3::4] = map(list.__getitem__, map(_IDS.__getitem__, spaces), range(count))
+    else:
+        pieces[1::4] = map(_start, starts)
+        pieces[2::4] = map(_end, ends)
+        pieces[3::4] = map(_id, range(count), spaces)
+    pieces[-1] = f',"id":{count - 1},"ws":{"true" if spaces[-1] else "false"}}}]'
+    tokens.json = ('[{"text":"' + "".join(pieces)).encode("utf-8")
     return tokens.json
 
 
-_DECIMALS: list[str] = []
-_DECIMALS_KEPT = 1 << 16
-"""Numbers below this are written from a table of their decimal strings
-(grown as needed: a few MB at most)."""
+def _start(offset: int) -> str:
+    return f'","start":{offset}'
 
 
-def _decimals(largest: int) -> list[str] | None:
-    """``str(n)`` for every n up to ``largest`` as a list, or None past the kept range."""
-    if largest >= _DECIMALS_KEPT:
-        return None
-    if largest >= len(_DECIMALS):
-        _DECIMALS.extend(map(str, range(len(_DECIMALS), min(_DECIMALS_KEPT, 2 * largest + 1))))
-    return _DECIMALS
+def _end(offset: int) -> str:
+    return f',"end":{offset}'
+
+
+def _id(i: int, space: bool) -> str:
+    return f',"id":{i},"ws":{"true" if space else "false"}}},{{"text":"'
+
+
+_GLUE_KEPT = 1 << 16
+"""Offsets and token numbers below this take their JSON from tables (grown
+as needed: a few MB at most); larger ones are formatted one by one."""
+_STARTS: list[str] = []
+_ENDS: list[str] = []
+_IDS: tuple[list[str], list[str]] = ([], [])
+"""The id and ws piece, without a space after the token and with one."""
+
+
+def _glue(largest: int) -> bool:
+    """Grow the tables to cover ``largest``; False past the kept range."""
+    if largest >= _GLUE_KEPT:
+        return False
+    if largest >= len(_STARTS):
+        grown = range(len(_STARTS), min(_GLUE_KEPT, 2 * largest + 1))
+        _STARTS.extend(map(_start, grown))
+        _ENDS.extend(map(_end, grown))
+        _IDS[0].extend(map(_id, grown, itertools.repeat(False)))
+        _IDS[1].extend(map(_id, grown, itertools.repeat(True)))
+    return True
 
 
 def _meta(task: Task) -> dict[str, Any]:
@@ -152,8 +172,8 @@ def prodigy_spans(task: Task) -> list[dict[str, Any]]:
     return spans
 
 
-def prodigy_line(task: Task) -> str:
-    """The task in Prodigy's span format, as one JSON line (no newline).
+def prodigy_line(task: Task) -> bytes:
+    """The task in Prodigy's span format, as one UTF-8 JSON line (no newline).
 
     An annotator's layer carries ``relations`` (claim links: ``head`` and
     ``child`` are the last tokens of the claim and of the linked span),
@@ -190,10 +210,18 @@ def prodigy_line(task: Task) -> str:
         tail["_annotator_id"] = task.annotator
         tail["_session_id"] = task.annotator
     head = dumps({"text": task.document.text, "meta": _meta(task)})
-    return f'{head[:-1]},"tokens":{tokens_json(task.document.text, task.tokens)},{dumps(tail)[1:]}'
+    return b"".join(
+        (
+            head[:-1].encode("utf-8"),
+            b',"tokens":',
+            tokens_json(task.document.text, task.tokens),
+            b",",
+            dumps(tail)[1:].encode("utf-8"),
+        )
+    )
 
 
-def doccano_line(task: Task) -> str:
+def doccano_line(task: Task) -> bytes:
     """The task as a doccano sequence-labelling line: ``id`` (the document
     key), ``text``, ``label`` as [start, end, label], the layer's
     ``annotator`` and the rest in ``meta``. doccano has no place for links or
@@ -211,4 +239,4 @@ def doccano_line(task: Task) -> str:
     if task.annotator is not None:
         record["annotator"] = meta.pop("annotator")
     record["meta"] = meta
-    return dumps(record)
+    return dumps(record).encode("utf-8")

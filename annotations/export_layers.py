@@ -46,8 +46,8 @@ class Tokens:
     starts: list[int]
     ends: list[int]
     spaces: list[bool]
-    json: str | None = None
-    """Prodigy's token objects as JSON, made once per document and shared by its lines."""
+    json: bytes | None = None
+    """Prodigy's token objects as UTF-8 JSON, made once per document and shared by its lines."""
 
     @classmethod
     def from_packed(cls, text: str, packed: bytes) -> Tokens:
@@ -135,68 +135,114 @@ def iter_tasks(
     ``Store.export_layers`` yields them), reading a batch of documents at a
     time. ``other`` says what a layer without annotator is: "suggestions"
     or a bare text."""
+    for batch in read_batches(store, layers, label_ids=label_ids, other=other):
+        yield from batch.tasks()
+
+
+@dataclass
+class Batch:
+    """The layers of a batch of documents as read from the database: plain
+    data, so that the tasks (and their lines) can be made in another process."""
+
+    layers: list[tuple[int, int | None]]
+    """(document id, annotator id or None), in output order."""
+    names: dict[int, str]
+    other: str | None
+    documents: list[tuple[int, str, str, str, str, dict[str, Any], bytes]]
+    """``Store.document_rows``: the tokens still packed."""
+    spans: list[tuple[Any, ...]] = field(default_factory=list)
+    """``Store.layer_span_rows``."""
+    links: list[tuple[int, int]] = field(default_factory=list)
+    """(claim span id, target span id)."""
+    statuses: list[Status] = field(default_factory=list)
+    changed: dict[tuple[int, str], str] = field(default_factory=dict)
+    suggestions: list[tuple[Any, ...]] = field(default_factory=list)
+    """``Store.suggestion_rows``."""
+    targets: list[int] | None = None
+    """Which output each layer goes to, when there are several (``--split``)."""
+
+    def tasks(self) -> Iterator[Task]:
+        """The batch's tasks, in output order."""
+        spans: dict[tuple[int, str], list[Span]] = {}
+        for span in map(Store.span_from_row, self.spans):
+            spans.setdefault((span.document_id, span.annotator), []).append(span)
+        links: dict[int, list[int]] = {}
+        for claim_id, target_id in self.links:
+            links.setdefault(claim_id, []).append(target_id)
+        statuses = {(s.document_id, s.annotator): s for s in self.statuses}
+        suggested: dict[int, list[Suggestion]] = {}
+        for suggestion in map(Store.suggestion_from_row, self.suggestions):
+            suggested.setdefault(suggestion.document_id, []).append(suggestion)
+        documents: dict[int, tuple[ExportDocument, Tokens]] = {}
+        for document_id, key, title, text, digest, meta, packed in self.documents:
+            documents[document_id] = (
+                ExportDocument(document_id, key, title, text, digest, meta),
+                Tokens.from_packed(text, packed),
+            )
+        for document_id, annotator_id in self.layers:
+            document, tokens = documents[document_id]
+            if annotator_id is None:
+                kind = "suggestions" if self.other == "suggestions" else "text"
+                yield Task(document, tokens, None, kind, suggested.get(document_id, []))
+                continue
+            name = self.names[annotator_id]
+            layer = spans.get((document_id, name), [])
+            index = {span.id: i for i, span in enumerate(layer)}
+            pairs = [
+                (i, index[target])
+                for i, span in enumerate(layer)
+                for target in links.get(span.id, ())
+                if target in index
+            ]
+            yield Task(
+                document,
+                tokens,
+                name,
+                "annotator",
+                layer,
+                pairs,
+                statuses.get((document_id, name), Status(document_id, name)),
+                self.changed.get((document_id, name)),
+            )
+
+
+def read_batches(
+    store: Store,
+    layers: Iterable[tuple[int, str, int | None]],
+    *,
+    label_ids: list[int] | None,
+    other: str | None,
+) -> Iterator[Batch]:
+    """``layers`` read from the database a batch of documents at a time
+    (a document's layers always in one batch)."""
     names = {a.id: a.name for a in store.annotators(include_gold=True)}
     batch: list[tuple[int, int | None]] = []
     documents: set[int] = set()
     for document_id, _, annotator_id in layers:
         if document_id not in documents and len(documents) == BATCH_DOCUMENTS:
-            yield from _batch(store, batch, names, label_ids, other)
+            yield _read(store, batch, names, label_ids, other)
             batch, documents = [], set()
         batch.append((document_id, annotator_id))
         documents.add(document_id)
     if batch:
-        yield from _batch(store, batch, names, label_ids, other)
+        yield _read(store, batch, names, label_ids, other)
 
 
-def _batch(
+def _read(
     store: Store,
-    batch: list[tuple[int, int | None]],
+    layers: list[tuple[int, int | None]],
     names: dict[int, str],
     label_ids: list[int] | None,
     other: str | None,
-) -> Iterator[Task]:
-    document_ids = sorted({document_id for document_id, _ in batch})
-    annotator_ids = sorted({a for _, a in batch if a is not None})
-    spans: dict[tuple[int, str], list[Span]] = {}
-    links: dict[int, list[int]] = {}
-    statuses: dict[tuple[int, str], Status] = {}
-    changed: dict[tuple[int, str], str] = {}
+) -> Batch:
+    document_ids = sorted({document_id for document_id, _ in layers})
+    annotator_ids = sorted({a for _, a in layers if a is not None})
+    batch = Batch(layers, names, other, store.document_rows(document_ids))
     if annotator_ids:
-        for span in store.layer_spans(document_ids, annotator_ids, label_ids):
-            spans.setdefault((span.document_id, span.annotator), []).append(span)
-        for link in store.layer_links(document_ids, annotator_ids):
-            links.setdefault(link.claim_id, []).append(link.target_id)
-        statuses = {(s.document_id, s.annotator): s for s in store.layer_statuses(document_ids, annotator_ids)}
-        changed = store.layer_changed_at(document_ids, annotator_ids)
-    suggested: dict[int, list[Suggestion]] = {}
+        batch.spans = store.layer_span_rows(document_ids, annotator_ids, label_ids)
+        batch.links = [(link.claim_id, link.target_id) for link in store.layer_links(document_ids, annotator_ids)]
+        batch.statuses = store.layer_statuses(document_ids, annotator_ids)
+        batch.changed = store.layer_changed_at(document_ids, annotator_ids)
     if other == "suggestions":
-        for suggestion in store.suggestions_of(document_ids, label_ids):
-            suggested.setdefault(suggestion.document_id, []).append(suggestion)
-    documents: dict[int, tuple[ExportDocument, Tokens]] = {}
-    for document_id, key, title, text, digest, meta, packed in store.document_rows(document_ids):
-        documents[document_id] = (
-            ExportDocument(document_id, key, title, text, digest, meta),
-            Tokens.from_packed(text, packed),
-        )
-    for document_id, annotator_id in batch:
-        document, tokens = documents[document_id]
-        if annotator_id is None:
-            kind = "suggestions" if other == "suggestions" else "text"
-            yield Task(document, tokens, None, kind, suggested.get(document_id, []))
-            continue
-        name = names[annotator_id]
-        layer = spans.get((document_id, name), [])
-        index = {span.id: i for i, span in enumerate(layer)}
-        pairs = [
-            (i, index[target]) for i, span in enumerate(layer) for target in links.get(span.id, ()) if target in index
-        ]
-        yield Task(
-            document,
-            tokens,
-            name,
-            "annotator",
-            layer,
-            pairs,
-            statuses.get((document_id, name), Status(document_id, name)),
-            changed.get((document_id, name)),
-        )
+        batch.suggestions = store.suggestion_rows(document_ids, label_ids)
+    return batch

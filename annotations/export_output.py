@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import sys
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from annotations.export_layers import Task
+from annotations.export_render import Chunk
 
 
 def current_umask() -> int:
@@ -56,8 +54,6 @@ class Writer(Protocol):
     documents: int
     spans: int
 
-    def write(self, task: Task) -> None: ...
-
     def commit(self) -> None:
         """Put the finished output in place."""
 
@@ -66,50 +62,49 @@ class Writer(Protocol):
 
 
 class JsonLinesWriter:
-    """JSON lines (``line`` makes each from a task), to a file or standard output."""
+    """JSON lines, a chunk at a time, to a file or standard output."""
 
-    def __init__(self, path: Path | None, line: Callable[[Task], str]) -> None:
+    def __init__(self, path: Path | None) -> None:
         self.path = path
-        self.line = line
-        self.file = None if path is None else AtomicFile(path)
-        self.handle: IO[str]
+        self.file = None if path is None else AtomicFile(path, binary=True)
+        self.handle: IO[bytes] | None
         if self.file is not None:
             self.handle = self.file.handle
         elif hasattr(sys.stdout, "buffer"):
             # JSONL is UTF-8 whatever the terminal's locale says
             sys.stdout.flush()
-            self.handle = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n")
-        else:
-            self.handle = sys.stdout
+            self.handle = sys.stdout.buffer
+        else:  # standard output replaced by a text stream
+            self.handle = None
         self.lines = self.spans = self.documents = 0
-        self._last_document: int | None = None
 
-    def write(self, task: Task) -> None:
-        self.handle.write(self.line(task))
-        self.handle.write("\n")
-        self.lines += 1
-        self.spans += len(task.spans)
-        if task.document.id != self._last_document:
-            self.documents += 1
-            self._last_document = task.document.id
+    def write_chunk(self, chunk: Chunk) -> None:
+        if self.handle is not None:
+            self.handle.write(chunk.data)
+        else:
+            sys.stdout.write(chunk.data.decode("utf-8"))
+        self.lines += chunk.lines
+        self.spans += chunk.spans
+        self.documents += chunk.documents  # a document's layers are all in one chunk
 
     def commit(self) -> None:
         if self.file is not None:
             self.file.commit()
         else:
-            self._release_stdout()
+            self._flush_stdout()
 
     def discard(self) -> None:
         if self.file is not None:
             self.file.discard()
         else:
             with contextlib.suppress(BrokenPipeError):
-                self._release_stdout()
+                self._flush_stdout()
 
-    def _release_stdout(self) -> None:
-        self.handle.flush()
-        if isinstance(self.handle, io.TextIOWrapper) and self.handle is not sys.stdout:
-            self.handle.detach()  # leave standard output open
+    def _flush_stdout(self) -> None:
+        if self.handle is not None:
+            self.handle.flush()
+        else:
+            sys.stdout.flush()
 
 
 @dataclass(frozen=True)

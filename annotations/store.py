@@ -404,8 +404,10 @@ class Store:
     )
 
     @staticmethod
-    def _span(row: sqlite3.Row) -> Span:
+    def _span(row: sqlite3.Row | tuple[Any, ...]) -> Span:
         return Span(row[0], row[1], row[2], row[3], row[4], row[5], row[6], _norm(row[7]), row[8], row[9], row[10])
+
+    span_from_row = _span
 
     def spans(self, document_id: int, annotator: str | None = None) -> list[Span]:
         """The spans of one document, in reading order: one layer, or all of them."""
@@ -614,8 +616,10 @@ class Store:
     )
 
     @staticmethod
-    def _suggestion(row: sqlite3.Row) -> Suggestion:
+    def _suggestion(row: sqlite3.Row | tuple[Any, ...]) -> Suggestion:
         return Suggestion(row[0], row[1], row[2], row[3], row[4], row[5], row[6], _norm(row[7]))
+
+    suggestion_from_row = _suggestion
 
     def suggestions(self, document_id: int, annotator: str | None = None) -> list[Suggestion]:
         """Suggestions of a document; for an annotator, those still open to them
@@ -1360,18 +1364,20 @@ class Store:
         )
         return [(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6]) for r in rows]
 
-    def layer_spans(
+    def layer_span_rows(
         self, document_ids: Iterable[int], annotator_ids: Iterable[int], label_ids: Iterable[int] | None = None
-    ) -> list[Span]:
+    ) -> list[tuple[Any, ...]]:
         """The spans of these layers of these documents (of these labels, or
-        all), in one query: by document, annotator name, then reading order."""
+        all), in one query: by document, annotator name, then reading order.
+        As plain rows, cheap to pass to another process:
+        ``Store.span_from_row`` makes each a ``Span``."""
         sql = (
             self._SPAN_SELECT + " WHERE s.document_id IN (SELECT value FROM json_each(:documents))"
             " AND s.annotator_id IN (SELECT value FROM json_each(:layers))"
         )
         if label_ids is not None:
             sql += " AND s.label_id IN (SELECT value FROM json_each(:labels))"
-        rows = self._rows(
+        return self._rows(
             sql + " ORDER BY s.document_id, a.name, s.start_char, s.end_char DESC, l.position",
             {
                 "documents": _dumps(sorted(set(document_ids))),
@@ -1379,7 +1385,6 @@ class Store:
                 "labels": None if label_ids is None else _dumps(sorted(set(label_ids))),
             },
         )
-        return [self._span(row) for row in rows]
 
     def layer_links(self, document_ids: Iterable[int], annotator_ids: Iterable[int]) -> list[Link]:
         """The links of these layers of these documents, in one query."""
@@ -1427,22 +1432,24 @@ class Store:
         )
         return {(row[0], row[1]): row[2] for row in rows}
 
-    def suggestions_of(self, document_ids: Iterable[int], label_ids: Iterable[int] | None = None) -> list[Suggestion]:
+    def suggestion_rows(
+        self, document_ids: Iterable[int], label_ids: Iterable[int] | None = None
+    ) -> list[tuple[Any, ...]]:
         """The suggestions of these documents (of these labels, or all), in
-        one query: by document, then reading order, then source."""
+        one query: by document, then reading order, then source. As plain
+        rows: ``Store.suggestion_from_row`` makes each a ``Suggestion``."""
         sql = (
             self._SUGGESTION_SELECT + " WHERE g.document_id IN (SELECT value FROM json_each(:documents))"
         )
         if label_ids is not None:
             sql += " AND g.label_id IN (SELECT value FROM json_each(:labels))"
-        rows = self._rows(
+        return self._rows(
             sql + " ORDER BY g.document_id, g.start_char, g.end_char DESC, l.position, g.source",
             {
                 "documents": _dumps(sorted(set(document_ids))),
                 "labels": None if label_ids is None else _dumps(sorted(set(label_ids))),
             },
         )
-        return [self._suggestion(row) for row in rows]
 
     def record_decided_by(self, decisions: Iterable[tuple[int, str]]) -> None:
         """Record who decided adjudicated spans brought in by an import:

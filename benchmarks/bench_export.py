@@ -19,6 +19,11 @@ it). Both are printed. Most of an export line is Prodigy's token objects
 (about 55 bytes a token against 16 for hex), so its bytes per second are
 printed too.
 
+The export reads the database in one process and makes its lines in that
+process and up to three forked workers (``annotations.export_render``), so
+on this 2-core machine it uses two cores where the dump uses one; the
+number of processes is printed with the figures.
+
 The corpora are generated straight into SQLite through the store, with
 token offsets from a regular expression rather than spaCy (the export reads
 stored tokens; how they were made does not matter to it), and kept under
@@ -28,6 +33,7 @@ stored tokens; how they were made does not matter to it), and kept under
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 import resource
@@ -176,7 +182,14 @@ KINDS = {
 
 
 def main() -> int:
+    from annotations.export_render import worker_count
+
     print(f"corpora: {', '.join(f'{n:,}' for n in SIZES)} articles, {SPANS_PER_ARTICLE} spans each", flush=True)
+    print(
+        f"export processes: 1 reading and making lines + {worker_count(SIZES[-1])} making lines"
+        f" ({len(os.sched_getaffinity(0))} cores)",
+        flush=True,
+    )
     for n in SIZES:
         corpus(n)
     results: dict[tuple[str, int], dict[str, float]] = {}

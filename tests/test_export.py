@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from annotations import export as export_module
+from annotations import export_layers
 from annotations.export import Selection, export
 from annotations.export_formats import tokens_json
 from annotations.export_layers import Tokens
@@ -384,7 +386,7 @@ def test_token_layout_and_token_json_for_any_text(text):
     assert (tokens.starts, tokens.ends, tokens.spaces) == (general.starts, general.ends, general.spaces)
     # the tokens and their single spaces rebuild the text, as spaCy's Doc does
     assert "".join(text[s:e] + (" " if w else "") for s, e, w in zip(tokens.starts, tokens.ends, tokens.spaces)) == text
-    line = tokens_json(text, tokens)
+    line = tokens_json(text, tokens).decode("utf-8")
     assert not any(c in line for c in "\x85\u2028\u2029\n")
     assert json.loads(line) == [
         {"text": text[s:e], "start": s, "end": e, "id": i, "ws": w}
@@ -558,3 +560,64 @@ def test_missing_folder_and_missing_database_are_errors(small_db, tmp_path, caps
     assert result.code == 1
     assert result.err.strip() == f"error: {tmp_path / 'none.db'}: no such database"
     assert not (tmp_path / "none.db").exists()
+
+
+# -- lines made on several cores ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "doccano"])
+def test_lines_made_in_worker_processes_are_the_same_bytes(sample_db, tmp_path, monkeypatch, capsysbinary, fmt):
+    monkeypatch.setattr(export_layers, "BATCH_DOCUMENTS", 2)  # several batches to share out
+    selection = Selection(annotators=("alice", "bob"), suggestions=True, include_empty=True)
+    with Store(sample_db) as store:
+        alone = export(store, selection, fmt, tmp_path / "alone.jsonl", workers=0)
+        shared = export(store, selection, fmt, tmp_path / "shared.jsonl", workers=2)
+        export(store, selection, fmt, None, workers=2)
+        assert capsysbinary.readouterr().out == (tmp_path / "alone.jsonl").read_bytes()
+        split = export(store, selection, fmt, tmp_path / "split.jsonl", workers=2, split=0.5, seed=3)
+        split_alone = export(store, selection, fmt, tmp_path / "alone-split.jsonl", workers=0, split=0.5, seed=3)
+    assert alone.lines == 16  # ten documents' suggestions, and alice's and bob's three each
+    assert (tmp_path / "shared.jsonl").read_bytes() == (tmp_path / "alone.jsonl").read_bytes()
+    assert [(w.lines, w.spans, w.documents) for w in shared.writers] == [(16, alone.spans, 10)]
+    for part in ("train", "dev"):
+        assert (tmp_path / f"split.{part}.jsonl").read_bytes() == (tmp_path / f"alone-split.{part}.jsonl").read_bytes()
+    assert [(w.lines, w.documents) for w in split.writers] == [(w.lines, w.documents) for w in split_alone.writers]
+    assert sum(w.documents for w in split.writers) == 10
+
+
+def test_worker_processes_make_lines_and_their_errors_stop_the_export(sample_db, tmp_path, monkeypatch):
+    monkeypatch.setattr(export_layers, "BATCH_DOCUMENTS", 1)
+    main = os.getpid()
+    makers = tmp_path / "makers"
+    real = Tokens.from_packed.__func__
+
+    def recorded(cls, text, packed):
+        with makers.open("a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return real(cls, text, packed)
+
+    monkeypatch.setattr(Tokens, "from_packed", classmethod(recorded))
+    out = tmp_path / "out.jsonl"
+    with Store(sample_db) as store:
+        export(store, Selection(suggestions=True, include_empty=True), "jsonl", out, workers=1)
+    assert len(read_lines(out)) == 10
+    assert set(makers.read_text().split()) - {str(main)}  # a worker made lines
+
+    def failing(cls, text, packed):
+        if os.getpid() != main:
+            raise OSError("no space left on device")
+        return real(cls, text, packed)
+
+    monkeypatch.setattr(Tokens, "from_packed", classmethod(failing))
+    out.write_text("previous export\n")
+    with Store(sample_db) as store, pytest.raises(OSError, match="no space left"):
+        export(store, Selection(suggestions=True, include_empty=True), "jsonl", out, workers=1)
+    assert out.read_text() == "previous export\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+def test_only_large_exports_start_workers():
+    from annotations.export_render import PARALLEL_LINES, worker_count
+
+    assert worker_count(PARALLEL_LINES - 1) == 0
+    assert worker_count(PARALLEL_LINES) == min(3, len(os.sched_getaffinity(0)) - 1)
