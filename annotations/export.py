@@ -242,7 +242,14 @@ def export(
             assert path is not None
             targets = list(split_paths(path))
         summary = Summary([])
-        batches = read_batches(store, _layers(store, how), label_ids=how.label_ids, other=how.other)
+        if fmt == "spacy":
+            workers = 0
+        elif workers is None:
+            workers = worker_count(total)
+        # with workers, the process making a batch's lines reads its documents
+        batches = read_batches(
+            store, _layers(store, how), label_ids=how.label_ids, other=how.other, documents=not workers
+        )
         if train is not None:
             batches = _route(batches, train)
         try:
@@ -258,7 +265,7 @@ def export(
             else:
                 line = prodigy_line if fmt == "jsonl" else doccano_line
                 # the workers start before the progress bar's thread does
-                with Renderer(line, len(targets), worker_count(total) if workers is None else workers) as renderer:
+                with Renderer(store, line, len(targets), workers) as renderer:
                     with bar as advance:
                         for chunks in renderer.chunks(batches):
                             for writer, chunk in zip(summary.writers, chunks):

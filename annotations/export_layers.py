@@ -148,8 +148,10 @@ class Batch:
     """(document id, annotator id or None), in output order."""
     names: dict[int, str]
     other: str | None
-    documents: list[tuple[int, str, str, str, str, dict[str, Any], bytes]]
-    """``Store.document_rows``: the tokens still packed."""
+    documents: list[tuple[int, str, str, str, str, dict[str, Any], bytes]] | None = None
+    """``Store.document_rows``, the tokens still packed; None until read.
+    Documents never change once imported, so a worker process reads them
+    itself (``read_documents``) rather than have them sent."""
     spans: list[tuple[Any, ...]] = field(default_factory=list)
     """``Store.layer_span_rows``."""
     links: list[tuple[int, int]] = field(default_factory=list)
@@ -161,8 +163,14 @@ class Batch:
     targets: list[int] | None = None
     """Which output each layer goes to, when there are several (``--split``)."""
 
+    def read_documents(self, store: Store) -> None:
+        """Read the batch's documents, if not read yet."""
+        if self.documents is None:
+            self.documents = store.document_rows(sorted({document_id for document_id, _ in self.layers}))
+
     def tasks(self) -> Iterator[Task]:
-        """The batch's tasks, in output order."""
+        """The batch's tasks, in output order (its documents read)."""
+        assert self.documents is not None, "read_documents first"
         spans: dict[tuple[int, str], list[Span]] = {}
         for span in map(Store.span_from_row, self.spans):
             spans.setdefault((span.document_id, span.annotator), []).append(span)
@@ -212,20 +220,22 @@ def read_batches(
     *,
     label_ids: list[int] | None,
     other: str | None,
+    documents: bool = True,
 ) -> Iterator[Batch]:
     """``layers`` read from the database a batch of documents at a time
-    (a document's layers always in one batch)."""
+    (a document's layers always in one batch). Without ``documents``, the
+    batches' documents are left for ``Batch.read_documents``."""
     names = {a.id: a.name for a in store.annotators(include_gold=True)}
     batch: list[tuple[int, int | None]] = []
-    documents: set[int] = set()
+    seen: set[int] = set()
     for document_id, _, annotator_id in layers:
-        if document_id not in documents and len(documents) == BATCH_DOCUMENTS:
-            yield _read(store, batch, names, label_ids, other)
-            batch, documents = [], set()
+        if document_id not in seen and len(seen) == BATCH_DOCUMENTS:
+            yield _read(store, batch, names, label_ids, other, with_documents=documents)
+            batch, seen = [], set()
         batch.append((document_id, annotator_id))
-        documents.add(document_id)
+        seen.add(document_id)
     if batch:
-        yield _read(store, batch, names, label_ids, other)
+        yield _read(store, batch, names, label_ids, other, with_documents=documents)
 
 
 def _read(
@@ -234,10 +244,14 @@ def _read(
     names: dict[int, str],
     label_ids: list[int] | None,
     other: str | None,
+    *,
+    with_documents: bool,
 ) -> Batch:
     document_ids = sorted({document_id for document_id, _ in layers})
     annotator_ids = sorted({a for _, a in layers if a is not None})
-    batch = Batch(layers, names, other, store.document_rows(document_ids))
+    batch = Batch(layers, names, other)
+    if with_documents:
+        batch.read_documents(store)
     if annotator_ids:
         batch.spans = store.layer_span_rows(document_ids, annotator_ids, label_ids)
         batch.links = [(link.claim_id, link.target_id) for link in store.layer_links(document_ids, annotator_ids)]

@@ -19,6 +19,10 @@ def current_umask() -> int:
     return mask
 
 
+WRITEBACK_BYTES = 32 << 20
+"""How much an ``AtomicFile`` writes before it starts writing it back to disk."""
+
+
 class AtomicFile:
     """A file written under a temporary name beside ``path``, then renamed
     onto it by ``commit`` (after an fsync) or removed by ``discard``: the
@@ -33,6 +37,21 @@ class AtomicFile:
             self.handle: IO[Any] = os.fdopen(descriptor, "wb")
         else:
             self.handle = os.fdopen(descriptor, "w", encoding="utf-8", newline="\n")
+
+        self._unflushed = 0
+
+    def write(self, data: bytes | memoryview) -> None:
+        """Write, and every few MB hand what is written to the disk: an
+        export writes hundreds of MB, and left to pile up in memory they
+        slow every later write and make the final fsync wait for them all."""
+        self.handle.write(data)
+        self._unflushed += len(data)
+        if self._unflushed >= WRITEBACK_BYTES and hasattr(os, "posix_fadvise"):
+            self.handle.flush()
+            # starts the writeback without waiting for it (Linux), and lets
+            # the page cache drop what is already on disk
+            os.posix_fadvise(self.handle.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+            self._unflushed = 0
 
     def commit(self) -> None:
         self.handle.flush()
@@ -79,7 +98,9 @@ class JsonLinesWriter:
         self.lines = self.spans = self.documents = 0
 
     def write_chunk(self, chunk: Chunk) -> None:
-        if self.handle is not None:
+        if self.file is not None:
+            self.file.write(chunk.data)
+        elif self.handle is not None:
             self.handle.write(chunk.data)
         else:
             sys.stdout.write(chunk.data.decode("utf-8"))

@@ -7,7 +7,9 @@ batch in its read transaction (one consistent snapshot of the database),
 hands it to a worker as plain rows, and makes lines itself while the
 workers are busy. Lines come back as UTF-8 bytes and are written in corpus
 order, so the output is the same byte for byte as a single process makes.
-A worker puts its lines in memory shared with the main process (a slot of
+The documents themselves (most of a batch's bytes) are not sent: they never
+change once imported, so a worker reads them through a connection of its
+own. A worker puts its lines in memory shared with the main process (a slot of
 an anonymous shared mapping, made before the fork), so they are not copied
 through a pipe: the main process writes them from there.
 
@@ -27,10 +29,12 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.pool import Pool
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from annotations.export_layers import Batch, Task
+from annotations.store import Store
 
 PARALLEL_LINES = 2_000
 """Exports of fewer lines are made in one process: starting workers costs
@@ -82,7 +86,9 @@ class Renderer:
     and ``workers`` others. Use it as a context manager: the workers are
     started on entry and stopped on exit, also on error or interrupt."""
 
-    def __init__(self, line: Callable[[Task], bytes | str], outputs: int, workers: int) -> None:
+    def __init__(self, store: Store, line: Callable[[Task], bytes | str], outputs: int, workers: int) -> None:
+        self.store = store
+        """Where the batches come from: documents not read yet are read here."""
         self.line = line
         self.outputs = outputs
         self.workers = workers
@@ -98,7 +104,13 @@ class Renderer:
             sys.stdout.flush()
             sys.stderr.flush()
             context = multiprocessing.get_context("fork")
-            self.pool = context.Pool(self.workers, initializer=_start_worker, initargs=(self.shared,))
+            try:
+                self.pool = context.Pool(
+                    self.workers, initializer=_start_worker, initargs=(self.shared, self.store.path)
+                )
+            except OSError:  # no processes to spare (a limit on them, or on memory): make lines here
+                self.shared.close()
+                self.shared = None
         return self
 
     def __exit__(
@@ -121,7 +133,7 @@ class Renderer:
         may be a view of shared memory, good until the next one is asked for."""
         if self.pool is None or self.shared is None:
             for batch in batches:
-                yield render(self.line, batch, self.outputs)
+                yield self._render_here(batch)
             return
         view = memoryview(self.shared)
         free = list(range(self.queued + 2))
@@ -145,13 +157,17 @@ class Renderer:
                     slot = free.pop()
                     pending.append((slot, self.pool.apply_async(_render_shared, (self.line, batch, self.outputs, slot))))
                 else:
-                    pending.append((None, render(self.line, batch, self.outputs)))
+                    pending.append((None, self._render_here(batch)))
                 while pending and (len(pending) > self.queued + 1 or _ready(pending[0])):
                     yield from _lend(take())
             while pending:
                 yield from _lend(take())
         finally:
             view.release()
+
+    def _render_here(self, batch: Batch) -> list[Chunk]:
+        batch.read_documents(self.store)
+        return render(self.line, batch, self.outputs)
 
 
 def _lend(chunks: list[Chunk]) -> Iterator[list[Chunk]]:
@@ -171,11 +187,14 @@ def _ready(entry: tuple[int | None, Any]) -> bool:
 
 _shared: mmap.mmap | None = None
 """In a worker: the memory it shares with the main process."""
+_store: Store | None = None
+"""In a worker: its own connection, to read documents (never the main process's)."""
 
 
-def _start_worker(shared: mmap.mmap) -> None:
-    global _shared
+def _start_worker(shared: mmap.mmap, database: Path) -> None:
+    global _shared, _store
     _shared = shared
+    _store = Store(database, create=False)
     # ctrl+c reaches the whole process group: the main process stops the
     # workers itself, without a traceback from each
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -186,8 +205,9 @@ def _render_shared(
 ) -> list[tuple[int, int, int, int, int]] | list[Chunk]:
     """Make the batch's chunks into shared memory slot ``slot``: where each
     is and its counts. A batch too big for a slot comes back whole."""
+    assert _shared is not None and _store is not None
+    batch.read_documents(_store)
     chunks = render(line, batch, outputs)
-    assert _shared is not None
     if sum(len(chunk.data) for chunk in chunks) > SLOT_BYTES:
         return chunks
     placed = []
