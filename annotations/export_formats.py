@@ -16,8 +16,7 @@ import re
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
-from annotations.export_layers import Task, Tokens
-from annotations.model import Span, Suggestion
+from annotations.export_layers import ExportSpan, ExportSuggestion, Task, Tokens
 
 META_FIELDS = ("key", "title", "annotator", "status", "note", "updated_at")
 """Names Redline writes in ``meta`` itself (import reads them back). A
@@ -162,9 +161,9 @@ def prodigy_spans(task: Task) -> list[dict[str, Any]]:
         }
         if span.norm is not None:
             item["norm"] = span.norm
-        if isinstance(span, Span) and span.decided_by is not None:
+        if isinstance(span, ExportSpan) and span.decided_by is not None:
             item["decided_by"] = span.decided_by
-        if isinstance(span, Suggestion):
+        if isinstance(span, ExportSuggestion):
             item["source"] = span.source
             if span.score is not None:
                 item["score"] = span.score

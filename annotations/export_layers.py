@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from annotations.model import Span, Status, Suggestion
+from annotations.model import Status
 from annotations.store import Store
 
 BATCH_DOCUMENTS = 200
@@ -102,6 +103,34 @@ class Tokens:
         return first, last
 
 
+class ExportSpan(NamedTuple):
+    """A span of an annotator's layer as an export writes it (a tuple: an
+    export makes millions)."""
+
+    id: int
+    label: str
+    start: int
+    end: int
+    norm: dict[str, Any] | None
+    decided_by: str | None
+    """In the adjudicated layer: the reviewer who decided."""
+
+
+class ExportSuggestion(NamedTuple):
+    """A machine suggestion as an export writes it."""
+
+    label: str
+    start: int
+    end: int
+    norm: dict[str, Any] | None
+    source: str
+    score: float | None
+
+
+def _norm(raw: str | None) -> dict[str, Any] | None:
+    return None if raw is None else json.loads(raw)
+
+
 @dataclass
 class Task:
     """One output line: one layer of one document."""
@@ -113,7 +142,7 @@ class Task:
     the suggestions or a bare text."""
     kind: str
     """"annotator", "suggestions" or "text"."""
-    spans: list[Span] | list[Suggestion] = field(default_factory=list)
+    spans: list[ExportSpan] | list[ExportSuggestion] = field(default_factory=list)
     links: list[tuple[int, int]] = field(default_factory=list)
     """(claim, target) as indexes into ``spans``."""
     status: Status | None = None
@@ -171,16 +200,18 @@ class Batch:
     def tasks(self) -> Iterator[Task]:
         """The batch's tasks, in output order (its documents read)."""
         assert self.documents is not None, "read_documents first"
-        spans: dict[tuple[int, str], list[Span]] = {}
-        for span in map(Store.span_from_row, self.spans):
-            spans.setdefault((span.document_id, span.annotator), []).append(span)
+        spans: dict[tuple[int, str], list[ExportSpan]] = {}
+        for row in self.spans:  # Store._SPAN_SELECT's columns
+            span = ExportSpan(row[0], row[3], row[4], row[5], _norm(row[7]), row[8])
+            spans.setdefault((row[1], row[2]), []).append(span)
         links: dict[int, list[int]] = {}
         for claim_id, target_id in self.links:
             links.setdefault(claim_id, []).append(target_id)
         statuses = {(s.document_id, s.annotator): s for s in self.statuses}
-        suggested: dict[int, list[Suggestion]] = {}
-        for suggestion in map(Store.suggestion_from_row, self.suggestions):
-            suggested.setdefault(suggestion.document_id, []).append(suggestion)
+        suggested: dict[int, list[ExportSuggestion]] = {}
+        for row in self.suggestions:  # Store._SUGGESTION_SELECT's columns
+            suggestion = ExportSuggestion(row[2], row[3], row[4], _norm(row[7]), row[5], row[6])
+            suggested.setdefault(row[1], []).append(suggestion)
         documents: dict[int, tuple[ExportDocument, Tokens]] = {}
         for document_id, key, title, text, digest, meta, packed in self.documents:
             documents[document_id] = (

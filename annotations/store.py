@@ -404,10 +404,8 @@ class Store:
     )
 
     @staticmethod
-    def _span(row: sqlite3.Row | tuple[Any, ...]) -> Span:
+    def _span(row: sqlite3.Row) -> Span:
         return Span(row[0], row[1], row[2], row[3], row[4], row[5], row[6], _norm(row[7]), row[8], row[9], row[10])
-
-    span_from_row = _span
 
     def spans(self, document_id: int, annotator: str | None = None) -> list[Span]:
         """The spans of one document, in reading order: one layer, or all of them."""
@@ -616,10 +614,8 @@ class Store:
     )
 
     @staticmethod
-    def _suggestion(row: sqlite3.Row | tuple[Any, ...]) -> Suggestion:
+    def _suggestion(row: sqlite3.Row) -> Suggestion:
         return Suggestion(row[0], row[1], row[2], row[3], row[4], row[5], row[6], _norm(row[7]))
-
-    suggestion_from_row = _suggestion
 
     def suggestions(self, document_id: int, annotator: str | None = None) -> list[Suggestion]:
         """Suggestions of a document; for an annotator, those still open to them
@@ -1369,8 +1365,8 @@ class Store:
     ) -> list[tuple[Any, ...]]:
         """The spans of these layers of these documents (of these labels, or
         all), in one query: by document, annotator name, then reading order.
-        As plain rows, cheap to pass to another process:
-        ``Store.span_from_row`` makes each a ``Span``."""
+        As plain rows (the columns of ``Span``, norm as JSON text), cheap to
+        pass to another process."""
         sql = (
             self._SPAN_SELECT + " WHERE s.document_id IN (SELECT value FROM json_each(:documents))"
             " AND s.annotator_id IN (SELECT value FROM json_each(:layers))"
@@ -1437,7 +1433,7 @@ class Store:
     ) -> list[tuple[Any, ...]]:
         """The suggestions of these documents (of these labels, or all), in
         one query: by document, then reading order, then source. As plain
-        rows: ``Store.suggestion_from_row`` makes each a ``Suggestion``."""
+        rows (the columns of ``Suggestion``, norm as JSON text)."""
         sql = (
             self._SUGGESTION_SELECT + " WHERE g.document_id IN (SELECT value FROM json_each(:documents))"
         )
