@@ -1,37 +1,29 @@
-"""``redline`` (no command) and ``redline annotate``: open the annotation screen."""
+"""``redline`` (no command) and ``redline annotate``: open the annotation screen.
+
+The usual ways in (no options but ``--db`` and ``--annotator``) skip typer
+altogether: see ``annotations.cli.main``. These commands take the rest
+(``--help``, errors in the options) and must stay in step with it."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
-from annotations.cli.app import DEFAULT_DB, DbOption, UserError, app, default_annotator, open_store
+from annotations.cli import ANNOTATOR_ENV, open_screen
+from annotations.cli.app import DEFAULT_DB, DbOption, app
+
+__all__ = ["AnnotatorOption", "annotate", "main_screen", "open_screen"]
 
 AnnotatorOption = Annotated[
     Optional[str],
     typer.Option(
         "--annotator",
-        envvar="REDLINE_ANNOTATOR",
+        envvar=ANNOTATOR_ENV,
         help="Whose layer to show and edit (default: REDLINE_ANNOTATOR, else your login name).",
         show_default=False,
     ),
 ]
-
-
-def open_screen(db: Path, annotator: str | None, mode: str = "annotate") -> None:
-    """Check the database and the name, then run the app until the user quits."""
-    name = (annotator or default_annotator()).strip()
-    if not db.exists():
-        raise UserError(f"{db}: no such database; import articles first: redline import PATH --db {db}")
-    with open_store(db, must_exist=True) as store:
-        if not store.count_documents():
-            raise UserError(f"{db} has no documents yet; import some first: redline import PATH --db {db}")
-        store.annotator(name)  # an empty or reserved name is refused here, as one line
-    from tui.app import run_app  # Textual loads only when a screen opens
-
-    run_app(db, name, mode)  # type: ignore[arg-type]
 
 
 @app.callback(

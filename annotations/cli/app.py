@@ -1,13 +1,14 @@
-"""The ``redline`` command: the typer app, its shared options and error handling.
+"""The ``redline`` command: the typer app and its shared options.
 
 Commands live in the modules beside this one, one family each; they import
-``app`` from here and register themselves.
+``app`` from here and register themselves. The entry point and its error
+handling are ``annotations.cli.main``; ``UserError``, ``DEFAULT_DB`` and
+``default_annotator`` live in ``annotations.cli`` (free of typer, for the
+fast way to the annotation screen) and are re-exported here.
 """
 
 from __future__ import annotations
 
-import getpass
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +18,22 @@ from typing import Annotated, Callable
 import typer
 from rich.console import Console
 
-from annotations.store import Store, StoreError
+from annotations.cli import DB_ENV, DEFAULT_DB, UserError, default_annotator
+from annotations.store import Store
+
+__all__ = [
+    "DEFAULT_DB",
+    "DbOption",
+    "UserError",
+    "app",
+    "count_bar",
+    "default_annotator",
+    "err",
+    "on_terminal",
+    "open_store",
+    "out",
+    "progress_bar",
+]
 
 app = typer.Typer(
     name="redline",
@@ -34,17 +50,8 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 DbOption = Annotated[
     Path,
-    typer.Option("--db", envvar="REDLINE_DB", help="The database file (default: redline.db here; env REDLINE_DB)."),
+    typer.Option("--db", envvar=DB_ENV, help="The database file (default: redline.db here; env REDLINE_DB)."),
 ]
-DEFAULT_DB = Path("redline.db")
-
-
-class UserError(Exception):
-    """A problem with what the user asked for; printed as one line."""
-
-
-def default_annotator() -> str:
-    return os.environ.get("REDLINE_ANNOTATOR") or getpass.getuser()
 
 
 def open_store(db: Path, *, must_exist: bool = False) -> Store:
@@ -81,17 +88,3 @@ def count_bar(description: str, total: int | None) -> Iterator[Callable[[int], N
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task(description, total=total)
         yield lambda n: progress.advance(task, n)
-
-
-def main() -> None:
-    """Entry point: run the app, turning user errors into one line and exit status 1."""
-    from annotations.corpus import CorpusError
-
-    try:
-        app()
-    except (StoreError, CorpusError, UserError) as error:
-        err.print(f"error: {error}", markup=False)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        err.print("interrupted: nothing was changed by the unfinished command", markup=False)
-        sys.exit(130)
