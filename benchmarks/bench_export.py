@@ -49,6 +49,7 @@ SIZES = (5_000, 20_000)
 SPANS_PER_ARTICLE = 10
 ANNOTATOR = "alice"
 TARGET_RATIO = 0.5
+ROUNDS = 3
 TARGET_GROWTH_MB = 30.0
 TOKEN = re.compile(r"\w+|[^\w\s]|\s{2,}|\n")
 SENTENCE = re.compile(r"[^.\n]+\.")
@@ -194,10 +195,15 @@ def main() -> int:
         corpus(n)
     results: dict[tuple[str, int], dict[str, float]] = {}
     for n in SIZES:
+        # rounds of one run of each kind, so that a machine whose speed
+        # drifts (a shared host) slows them alike; the best of each kind
+        # (the first round warms the page cache)
+        runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in KINDS}
+        for _ in range(ROUNDS):
+            for kind in KINDS:
+                runs[kind].append(measure(kind, n))
         for kind, name in KINDS.items():
-            # the better of two runs: the first warms the page cache
-            runs = [measure(kind, n) for _ in range(2)]
-            results[kind, n] = figures = min(runs, key=lambda r: r["seconds"])
+            results[kind, n] = figures = min(runs[kind], key=lambda r: r["seconds"])
             print(
                 f"  {n:>6,} articles, {name:34} {figures['lines'] / figures['seconds']:8,.0f} lines/s"
                 f" {figures['bytes'] / figures['seconds'] / 1e6:6.1f} MB/s, peak {figures['peak_mb']:.0f} MB",

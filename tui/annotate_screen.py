@@ -26,7 +26,7 @@ from tui.claim_list import ClaimList
 from tui.describe import describe_norm, excerpt, span_line, status_text
 from tui.dialogs import FIELDS, ChoiceDialog, NormDialog, NormEdit, NoteDialog
 from tui.keys import KEYS, PALETTE_EXTRA, bound_keys, screen_bindings
-from tui.layer import CLAIM, Layer
+from tui.layer import CLAIM, ClaimGroup, Layer
 
 T = TypeVar("T")
 
@@ -61,6 +61,8 @@ class AnnotateScreen(Screen[None]):
         self.label_keys: dict[str, str] = {}
         """Label name -> the key that tags with it (clashing keys left out)."""
         self._clashes: list[str] = []
+        self._shown_texts: dict[str, tuple] = {}
+        """What each ``Static`` updated through ``_show_text`` shows."""
         self._note: tuple[int, Text] | None = None
         """What undo or redo just did, shown on the status line while the
         cursor stays where it put it (the offset)."""
@@ -112,7 +114,9 @@ class AnnotateScreen(Screen[None]):
         self.statuses = self.store.statuses(self.annotator)
         for clash in self._clashes:
             self.notify(f"{clash}; tag with it from the command palette (ctrl+p)", severity="warning", markup=False)
-        self.watch(self.app, "theme", lambda: self._draw(), init=False)
+        # the tints of claims blend with the background: draw them again once
+        # the new theme's styles are in place
+        self.watch(self.app, "theme", lambda: self.call_after_refresh(self._draw), init=False)
         if not self.documents:
             self.article.load(NO_DOCUMENTS, [])
             self.query_one("#doc-title", Static).update(Text("No documents", style="bold"))
@@ -202,41 +206,56 @@ class AnnotateScreen(Screen[None]):
 
     # -- drawing the layer --------------------------------------------------
 
-    def refresh_layer(self, changed: Iterable[int] | None = None) -> None:
+    def refresh_layer(self, changed: Iterable[int] | None = None, note: Text | None = None) -> None:
         """Read this document's layer back from the store and draw it.
 
         ``changed``: the ids of the only spans an action added, removed or
-        edited; those are read again and the others kept, which saves
-        reading a long article's whole layer on every key. Suggestions and
-        links are always read again.
+        edited; those are read again and put in (or taken out of) the layer
+        drawn, and only what they touch is drawn again: reading and drawing
+        a long article's whole layer on every key costs too much. The open
+        suggestions and the links are always read again (one query each).
+        ``note``: what the status line tells while the cursor stays where it
+        is (news of an undo); any other change makes the last news old.
         """
         if self.document is None:
             return
-        self._note = None  # news of an undo is old once anything else changes
+        self._note = None if note is None else (self.article.cursor_offset, note)
         doc_id = self.document.id
-        if changed is None or self.annotations is None:
+        suggestions = self.store.suggestions(doc_id, self.annotator)
+        links = self.store.links(doc_id, self.annotator)
+        layer = self.annotations
+        if changed is None or layer is None or layer.lines is not self.article.lines:
             spans = self.store.spans(doc_id, self.annotator)
-        else:
-            by_id = dict(self.annotations.by_id)
-            for span_id in changed:
-                span = self.store.span(span_id)
-                if span is None or span.annotator != self.annotator or span.document_id != doc_id:
-                    by_id.pop(span_id, None)
-                else:
-                    by_id[span_id] = span
-            spans = list(by_id.values())
-        previous = self.annotations
-        self.annotations = Layer(
-            self.article.lines,
-            spans,
-            self.store.suggestions(doc_id, self.annotator),
-            self.store.links(doc_id, self.annotator),
-        )
-        self._draw(previous)
+            self.annotations = Layer(self.article.lines, spans, suggestions, links)
+            self._draw()
+            return
+        rows: set[int] = set()
+        touched = _Touched()
+        for span_id in changed:
+            span = self.store.span(span_id)
+            if span is not None and (span.annotator != self.annotator or span.document_id != doc_id):
+                span = None
+            old = layer.by_id.get(span_id)
+            if old == span:
+                continue
+            if old is not None:
+                touched.span(layer, old)
+                layer.remove(span_id)
+                rows.update(layer.rows_of(old))
+            if span is not None:
+                layer.add(span)
+                touched.span(layer, span)
+                rows.update(layer.rows_of(span))
+        rows |= layer.set_suggestions(suggestions)
+        for claim_id, target_id in layer.set_links(links):
+            touched.claims.add(claim_id)
+            touched.spans.add(target_id)
+        self._draw(rows, touched)
 
-    def _draw(self, previous: Layer | None = None) -> None:
-        """Draw the layer; given the layer drawn before on the same article,
-        only the lines whose spans or suggestions changed get new marks."""
+    def _draw(self, rows: Iterable[int] | None = None, touched: _Touched | None = None) -> None:
+        """Draw the layer: the marks of every line, or only of ``rows`` (the
+        lines a change touched), then the claim list (only what ``touched``
+        names, when given) and the status line."""
         if self.annotations is None or self.document is None:
             return
         # A long article and the drawing caches are hundreds of thousands of
@@ -245,24 +264,35 @@ class AnnotateScreen(Screen[None]):
         # exists now aside (O(1)); the next article's unfreeze hands it back.
         gc.freeze()
         layer = self.annotations
-        if previous is not None and previous.lines is layer.lines:
-            self.article.update_marks(
-                {row: self._marks(*layer.on_row(row)) for row in layer.rows_changed_since(previous)}
-            )
-        else:
+        if rows is None:
             self.article.set_marks(self._marks(layer.suggestions, layer.spans))
-        groups, outside = self.annotations.claim_groups()
-        self._claim_numbers = {group.claim.id: n for n, group in enumerate(groups, 1)}
+        else:
+            self.article.update_marks({row: self._marks(*layer.on_row(row)) for row in rows})
+        claims = layer.claims()
+        self._claim_numbers = {claim.id: n for n, claim in enumerate(claims, 1)}
         if self.query_one("#claims-column").display:
-            suggested = any(s.label == CLAIM for s in self.annotations.suggestions)
-            self.claims.show(groups, outside, self.document.text, self.labels, self.label_keys.get(CLAIM), suggested)
+            if touched is None or touched.claim_spans or not self.claims.show_some(
+                touched.claim_groups(layer, self._claim_numbers), touched.outside(layer), layer.claim_groups
+            ):
+                groups, outside = layer.claim_groups()
+                suggested = any(s.label == CLAIM for s in layer.suggestions)
+                self.claims.show(groups, outside, self.document.text, self.labels, self.label_keys.get(CLAIM), suggested)
         title = Text("Claims ", style="bold")
-        title.append(f"{len(groups)}", style="bold")
-        open_count = len(self.annotations.suggestions)
+        title.append(f"{len(claims)}", style="bold")
+        open_count = len(layer.suggestions)
         if open_count:
             title.append(f" · {open_count} suggestion{'s' if open_count != 1 else ''} open", style="dim")
-        self.query_one("#claims-title", Static).update(title, layout=False)
+        self._show_text("#claims-title", title)
         self._update_status_line()
+
+    def _show_text(self, selector: str, text: Text) -> None:
+        """Put ``text`` in a ``Static`` unless it shows that already: each
+        update redraws the widget, and a frame costs more the further apart
+        the things it redraws are."""
+        shown = (text.plain, text.spans, text.style, text.no_wrap, text.overflow)
+        if self._shown_texts.get(selector) != shown:
+            self._shown_texts[selector] = shown
+            self.query_one(selector, Static).update(text, layout=False)
 
     def _colour(self, label: str) -> str:
         found = self.labels.get(label)
@@ -297,7 +327,7 @@ class AnnotateScreen(Screen[None]):
             else:
                 self._note = None  # the cursor moved on: the news is old
         if self.annotations is None or self.document is None:
-            self.query_one("#status-line", Static).update(line, layout=False)
+            self._show_text("#status-line", line)
             return
         text = self.document.text
         start, end = article.selection_range
@@ -323,7 +353,7 @@ class AnnotateScreen(Screen[None]):
             line.append("  select with shift+arrows, W or the mouse, then a label key tags it · ? every key", style="dim")
         line.no_wrap = True
         line.overflow = "ellipsis"
-        self.query_one("#status-line", Static).update(line, layout=False)
+        self._show_text("#status-line", line)
 
     def on_text_area_selection_changed(self, event: TextArea.SelectionChanged) -> None:
         self._update_status_line()
@@ -406,8 +436,10 @@ class AnnotateScreen(Screen[None]):
             self._say(f"Already tagged {label}: nothing changed.")
             return
         self._started()
+        # the cursor goes to the start of the new span; the status line is
+        # drawn once, with the layer
+        self.article.move_to(start, quiet=True)
         self.refresh_layer([span.id])
-        self.article.move_to(start)
 
     def _normalise(self, label: str, text: str) -> dict[str, Any] | None:
         from annotations.normalise import normalise_span
@@ -450,7 +482,6 @@ class AnnotateScreen(Screen[None]):
         if action is None:
             self._say("Nothing to undo in this document.")
             return
-        self.refresh_layer(_spans_changed_by(action))
         self._show_action(action, "undid")
 
     def action_redo(self) -> None:
@@ -461,14 +492,13 @@ class AnnotateScreen(Screen[None]):
         if action is None:
             self._say("Nothing to redo.")
             return
-        self.refresh_layer(_spans_changed_by(action))
         self._show_action(action, "redid")
 
     def _show_action(self, action: Action, verb: str) -> None:
-        """Tell what was undone or redone, and put the cursor on it. The
-        message goes on the status line rather than in a toast: undo is
-        pressed many times in a row, and each toast is a new widget that
-        makes the whole screen lay out again."""
+        """Draw what undoing or redoing ``action`` changed, put the cursor on
+        it and tell what it was. The message goes on the status line rather
+        than in a toast: undo is pressed many times in a row, and each toast
+        is a new widget that makes the whole screen lay out again."""
         assert self.document is not None
         what = {
             "add_span": "tagging",
@@ -483,15 +513,14 @@ class AnnotateScreen(Screen[None]):
             span = payload["span"]
             text = self.document.text[span["start"] : span["end"]]
             message = f"{verb} {what} {span['label']} «{excerpt(text, 40)}»"
-            self.article.move_to(span["start"])
+            self.article.move_to(span["start"], quiet=True)
         elif action.kind == "reject_suggestion":
             text = self.document.text[payload["start"] : payload["end"]]
             message = f"{verb} {what} {payload['label']} «{excerpt(text, 40)}»"
-            self.article.move_to(payload["start"])
+            self.article.move_to(payload["start"], quiet=True)
         else:
             message = f"{verb} {what}"
-        self._note = (self.article.cursor_offset, Text(message, style="italic"))
-        self._update_status_line()
+        self.refresh_layer(_spans_changed_by(action), note=Text(message, style="italic"))
 
     def action_toggle_char_mode(self) -> None:
         self.article.char_mode = not self.article.char_mode
@@ -518,7 +547,7 @@ class AnnotateScreen(Screen[None]):
             if result is None:
                 return
             updated = self.store.set_norm(span.id, self.annotator, result.norm)
-            self.refresh_layer()
+            self.refresh_layer([span.id])
             if updated is not None:
                 self._say(f"{span.label} value: {describe_norm(updated.norm) or 'none'}")
 
@@ -556,7 +585,7 @@ class AnnotateScreen(Screen[None]):
         except StoreError as error:
             self._say(str(error), "error")
             return
-        self.refresh_layer()
+        self.refresh_layer([])  # only the links change
         self._say(Text(f"claim {number} {verb} ") + self._describe(target))
 
     def on_claim_list_chosen(self, event: ClaimList.Chosen) -> None:
@@ -579,9 +608,9 @@ class AnnotateScreen(Screen[None]):
 
     def _accept(self, suggestion: Suggestion) -> None:
         assert self.document is not None
-        self.store.accept_suggestion(suggestion, self.annotator)
+        accepted = self.store.accept_suggestion(suggestion, self.annotator)
         self._started()
-        self.refresh_layer()
+        self.refresh_layer([] if accepted is None else [accepted.id])
         self._say(Text("accepted ") + self._describe(suggestion))
 
     def action_reject(self) -> None:
@@ -595,7 +624,7 @@ class AnnotateScreen(Screen[None]):
 
     def _reject(self, suggestion: Suggestion) -> None:
         self.store.reject_suggestion(suggestion, self.annotator)
-        self.refresh_layer()
+        self.refresh_layer([])  # only the suggestions change
         self._say(Text("rejected ") + self._describe(suggestion))
 
     def action_accept_all(self) -> None:
@@ -749,6 +778,38 @@ class AnnotateScreen(Screen[None]):
         for action, title, help_text in PALETTE_EXTRA:
             commands.append((title, help_text, action))
         return commands
+
+
+class _Touched:
+    """What a change did to the claim list: whether claims came or went
+    (then the list is matched against the whole layer), which claims may
+    have other members now, and which spans may have come or gone outside
+    every claim."""
+
+    def __init__(self) -> None:
+        self.claim_spans = False
+        self.claims: set[int] = set()
+        self.spans: set[int] = set()
+
+    def span(self, layer: Layer, span: Span) -> None:
+        """``span`` is about to go from ``layer`` or has just come."""
+        if span.label == CLAIM:
+            self.claim_spans = True
+        else:
+            self.claims |= layer.claims_holding(span)
+            self.spans.add(span.id)
+
+    def claim_groups(self, layer: Layer, numbers: dict[int, int]) -> list[tuple[int, ClaimGroup]]:
+        return [(numbers[c], layer.group(layer.by_id[c])) for c in sorted(self.claims) if c in numbers]
+
+    def outside(self, layer: Layer) -> list[tuple[int, Span | None]]:
+        """(span id, the span if it belongs to no claim now, else None)."""
+        found: list[tuple[int, Span | None]] = []
+        for span_id in sorted(self.spans):
+            span = layer.by_id.get(span_id)
+            alone = span is not None and span.label != CLAIM and not layer.claims_holding(span)
+            found.append((span_id, span if alone else None))
+        return found
 
 
 def _spans_changed_by(action: Action) -> list[int] | None:

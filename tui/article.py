@@ -8,23 +8,32 @@ annotation and review screens can both use it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from rich.color import Color as RichColor
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual._segment_tools import line_pad
+from textual._styles_cache import StylesCache
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.color import Color
 from textual.containers import Vertical
-from textual.geometry import Region
+from textual.css.styles import StylesBase
+from textual.expand_tabs import expand_text_tabs_from_widths
+from textual.geometry import Region, Size, Spacing
+from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Static, TextArea
 from textual.widgets.text_area import Selection, WrappedDocument
 
@@ -32,6 +41,9 @@ from tui.inert import inert
 from tui.text_index import LineIndex, TokenIndex, by_row
 
 MarkKind = Literal["container", "inner", "suggestion"]
+
+_PAST_END = 1 << 62
+"""A column past the end of any line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +59,10 @@ class Mark:
     end: int
     style: Style
     layer: int = 0
+
+
+def _clip(rows: range, to: range) -> range:
+    return range(max(rows.start, to.start), min(rows.stop, to.stop))
 
 
 def _drawing_order(mark: Mark) -> tuple[int, int, int]:
@@ -70,6 +86,174 @@ def mark_style(colour: str, kind: MarkKind, background: Color) -> Style:
     if kind == "inner":
         return Style(color=colour, bold=True, italic=False, dim=False)
     return Style(color=colour, dim=True, italic=True)
+
+
+class _KeyedStylesCache(StylesCache):
+    """Textual's cache of a widget's finished lines (its content with
+    padding, background and borders) keeps each line by its place in the
+    widget, so after a scroll every line is finished again, at several
+    milliseconds a pane. This one also keeps finished content lines by what
+    they show (``line_key(y)``, or None for "do not keep"): a pane scrolled
+    to rows drawn before is put together from them. The owner clears
+    ``finished`` when its styles change."""
+
+    def __init__(self, line_key: Callable[[int], Hashable | None]) -> None:
+        super().__init__()
+        self._line_key = line_key
+        self.finished: LRUCache[tuple, Strip] = LRUCache(512)
+        self.current: tuple[int, Hashable] | None = None
+        """(row, key) of the content line being finished."""
+        self._plain = False
+        """While a widget without border, outline, tint, hatch or opacity
+        renders: its content lines need only padding and background."""
+
+    def render_widget(self, widget: Widget, crop: Region) -> list[Strip]:
+        styles = widget.styles
+        self._plain = (
+            widget._border_title is None
+            and widget._border_subtitle is None
+            and not any(edge for edge, _ in styles.border)
+            and not any(edge for edge, _ in styles.outline)
+            and not styles.tint.a
+            and (not styles.has_rule("hatch") or styles.hatch == "none")
+            and widget.opacity == 1
+            and styles.text_opacity == 1
+        )
+        try:
+            return super().render_widget(widget, crop)
+        finally:
+            self._plain = False
+
+    def render_line(
+        self,
+        styles: StylesBase,
+        y: int,
+        size: Size,
+        content_size: Size,
+        padding: Spacing,
+        base_background: Color,
+        background: Color,
+        render_content_line: Callable[[int], Strip],
+        border_title: Any,
+        border_subtitle: Any,
+        opacity: float,
+        ansi_theme: Any,
+        native_ansi: bool,
+    ) -> Strip:
+        content_y = y - styles.gutter.top
+        line_key = None
+        if border_title is None and border_subtitle is None and 0 <= content_y < content_size.height:
+            line_key = self._line_key(content_y)
+        if line_key is None:
+            # a border or padding row, or one not to keep: as Textual draws it
+            return super().render_line(
+                styles, y, size, content_size, padding, base_background, background, render_content_line,
+                border_title, border_subtitle, opacity, ansi_theme, native_ansi,
+            )  # fmt: skip
+        key = (line_key, size, content_size, padding, base_background, background, opacity, native_ansi)
+        strip = self.finished.get(key)
+        if strip is not None:
+            return strip
+        self.current = (content_y, line_key)  # the content line about to be drawn, for its owner
+        if self._plain:
+            # what Textual makes of a content line when there is only padding
+            # and background around it, without its checks of every style
+            inner = self.get_inner_outer(base_background, background)[0].rich_style
+            line = render_content_line(content_y).adjust_cell_length(content_size.width, inner)
+            strip = Strip(line_pad(line, padding.left, padding.right, inner), size.width)
+        else:
+            strip = super().render_line(
+                styles, y, size, content_size, padding, base_background, background, render_content_line,
+                border_title, border_subtitle, opacity, ansi_theme, native_ansi,
+            )  # fmt: skip
+        self.finished[key] = strip
+        return strip
+
+
+def steady_vertical_scrollbar(widget: Widget) -> ScrollBar:
+    """``widget``'s vertical scrollbar, made as ``Widget`` makes it but a
+    ``SteadyScrollBar``: for a widget's ``vertical_scrollbar`` property."""
+    if widget._vertical_scrollbar is None:
+        bar = SteadyScrollBar(vertical=True, name="vertical", thickness=widget.scrollbar_size_vertical)
+        bar.display = False
+        widget._vertical_scrollbar = bar
+        widget.app._start_widget(widget, bar)
+    return widget._vertical_scrollbar
+
+
+class SteadyScrollBar(ScrollBar):
+    """A scrollbar that is not drawn again when a change leaves it looking
+    the same: a list's length or a pane's scroll position changes with most
+    keys, the thumb far less often, and drawing the bar again costs half a
+    millisecond and makes the whole frame cost more."""
+
+    _drawn: tuple | None = None
+    """The look of the lines drawn last."""
+    _looks: tuple | None = None
+    """(what the look was worked out from, the look)."""
+
+    def __init__(self, vertical: bool = True, name: str | None = None, *, thickness: int = 1) -> None:
+        super().__init__(vertical, name, thickness=thickness)
+        self._styles_cache = _KeyedStylesCache(self._segment_at)
+
+    def _segment_at(self, y: int) -> Hashable | None:
+        """What row ``y`` of a vertical bar shows: one segment of its look."""
+        if not self.vertical or self._drawn is None or len(self._drawn) != 2 or y >= len(self._drawn[1]):
+            return None
+        return self._drawn[1][y]
+
+    def _look(self) -> tuple:
+        """What the bar shows: its size and the segment of each row. Kept
+        for as long as nothing it is drawn from changes."""
+        parent = self.parent
+        state = (
+            self.size,
+            self.window_virtual_size,
+            self.window_size,
+            self.position,
+            self.grabbed,
+            self.mouse_over,
+            self.app.theme,
+            parent.has_focus if isinstance(parent, Widget) else None,
+        )
+        if self._looks is not None and self._looks[0] == state:
+            return self._looks[1]
+        look = self._draw_look()
+        self._looks = (state, look)
+        return look
+
+    def _draw_look(self) -> tuple:
+        renderable = self.render()
+        if not isinstance(renderable, ScrollBarRender) or not isinstance(renderable.style, Style):
+            return (object(),)  # not a plain bar: always draw
+        style = renderable.style
+        bar = renderable.render_bar(
+            size=self.size.height if self.vertical else self.size.width,
+            virtual_size=renderable.virtual_size,
+            window_size=renderable.window_size,
+            position=renderable.position,
+            thickness=self.size.width if self.vertical else self.size.height,
+            vertical=self.vertical,
+            back_color=style.bgcolor or RichColor.parse("#555555"),
+            bar_color=style.color or RichColor.parse("bright_magenta"),
+        )
+        return self.size, tuple(bar.segments)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        cache = self._styles_cache
+        if self._drawn is None or self._dirty_regions or cache._dirty_lines or len(cache._cache) < self.size.height:
+            self._drawn = self._look()  # what the lines about to be drawn show
+        return super().render_lines(crop)
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Self:
+        if not regions and not layout and not recompose and self._drawn is not None and self._look() == self._drawn:
+            return self
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def notify_style_update(self) -> None:
+        self._drawn = self._looks = None
+        self._styles_cache.finished.clear()
+        super().notify_style_update()
 
 
 class _WrappedArticle(WrappedDocument):
@@ -115,11 +299,13 @@ class ArticleView(TextArea):
     - ``cursor_offset``, ``selection_range`` (sorted offsets, equal when
       nothing is selected), ``snapped_selection()`` (the range to tag: snapped
       to the tokens touched, or as is in character mode; None if empty).
-    - ``select_range(start, end)``, ``move_to(offset)``: move and scroll there.
+    - ``select_range(start, end)``, ``move_to(offset)``: move and scroll
+      there (``quiet=True``: without a ``SelectionChanged`` message).
     - ``char_mode``: reactive; False snaps selections to tokens.
     - ``lines`` (a ``LineIndex``) and ``tokens`` (a ``TokenIndex``).
 
-    It posts ``TextArea.SelectionChanged`` when the cursor or selection moves.
+    It posts ``TextArea.SelectionChanged`` when the cursor or selection moves
+    (not when moved quietly), and redraws only the rows a move changes.
     Keys it owns: arrows, ``shift``+arrows, ``ctrl``+arrows, home/end and
     page keys (from ``TextArea``); ``w``/``b`` next/previous token, ``W``/``B``
     extend the selection by a token, ``escape`` clears the selection. It
@@ -144,8 +330,15 @@ class ArticleView(TextArea):
         Binding("ctrl+x,ctrl+v,ctrl+k,ctrl+u,ctrl+w", "nothing", show=False),
     ]
 
+    selection: reactive[Selection] = reactive(Selection(), init=False, always_update=True, repaint=False)
+    """As in ``TextArea``, but a change redraws only the rows it changes on
+    screen (``_watch_selection``), not the whole pane."""
+
     char_mode: reactive[bool] = reactive(False)
     """True: selections are taken character by character, not snapped to tokens."""
+
+    _quiet = False
+    """True while a quiet ``select_range`` moves the selection."""
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(
@@ -161,13 +354,28 @@ class ArticleView(TextArea):
         self.lines = LineIndex("")
         self.tokens = TokenIndex("", [])
         self._mark_rows: dict[int, list[Mark]] = {}
-        self._row_versions: dict[int, int] = {}
-        """For each line, the last set_marks that changed it (part of its cache key)."""
-        self._marks_version = 0
         self.match_cursor_bracket = False
         # a few screens of rows: a bigger cache only gives the garbage collector more to walk
         self._strips: LRUCache[tuple, Strip] = LRUCache(512)
+        self._styles_cache = _KeyedStylesCache(self.line_key)
+        self._drawing: tuple | None = None
+        """While the pane draws: what ``_drawing_state`` read when it began."""
         self._theme_applied = None
+
+    # -- size ----------------------------------------------------------------
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        changed = super()._size_updated(size, virtual_size, container_size, layout)
+        # wrap while the screen is laid out, not on the Resize event that
+        # follows the first frame: the first frame then shows the article
+        # wrapped, one frame (up to 17 ms) sooner
+        if self.soft_wrap and self.wrapped_document._width != self.wrap_width:
+            self._rewrap_and_refresh_virtual_size()
+        return changed
+
+    def _on_resize(self) -> None:
+        if self.wrapped_document._width != self.wrap_width:  # else wrapped already
+            super()._on_resize()
 
     # -- content ------------------------------------------------------------
 
@@ -182,7 +390,6 @@ class ArticleView(TextArea):
         self.lines = LineIndex(text)
         self.tokens = TokenIndex(text, tokens)
         self._mark_rows = {}
-        self._row_versions = {}
         self.selection = Selection.cursor((0, 0))
         self.scroll_home(animate=False)
         self.notify_style_update()
@@ -194,7 +401,7 @@ class ArticleView(TextArea):
         previous = self._mark_rows
         changed = [row for row in rows.keys() | previous.keys() if rows.get(row) != previous.get(row)]
         self._mark_rows = rows
-        self._marks_changed(changed)
+        self._refresh_rows(changed)
 
     def update_marks(self, rows: Mapping[int, Iterable[Mark]]) -> None:
         """Replace the marks of these lines only: ``rows`` maps a line to
@@ -208,14 +415,7 @@ class ArticleView(TextArea):
                     self._mark_rows[row] = ordered
                 else:
                     del self._mark_rows[row]
-        self._marks_changed(changed)
-
-    def _marks_changed(self, rows: list[int]) -> None:
-        if rows:
-            self._marks_version += 1
-            for row in rows:
-                self._row_versions[row] = self._marks_version
-            self._refresh_rows(rows)
+        self._refresh_rows(changed)
 
     def _refresh_rows(self, rows: list[int]) -> None:
         """Redraw only the screen lines of these text lines that are in view:
@@ -225,10 +425,16 @@ class ArticleView(TextArea):
         for row in rows:
             if row >= self.document.line_count:
                 continue
-            y = wrapped.location_to_offset((row, 0)).y
-            count = len(wrapped.get_offsets(row)) + 1
-            if y + count > top and y < top + height:
-                self.refresh_lines(y, count)
+            screen_rows = wrapped._line_index_to_offsets[row]
+            # only the rows in view: a region above or below the pane would
+            # make the whole frame reach the widgets there
+            shown = _clip(range(screen_rows[0], screen_rows[-1] + 1), range(top, top + height))
+            if shown:
+                self.refresh_lines(shown.start, len(shown))
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        return steady_vertical_scrollbar(self)
 
     @property
     def tint_base(self) -> Color:
@@ -237,6 +443,7 @@ class ArticleView(TextArea):
 
     def notify_style_update(self) -> None:
         self._strips.clear()
+        self._styles_cache.finished.clear()
         self._theme_applied: str | None = None
         super().notify_style_update()
 
@@ -246,44 +453,208 @@ class ArticleView(TextArea):
         if self._theme and self._theme_applied != self.theme:
             self._theme.apply_css(self)
             self._theme_applied = self.theme
-        return ScrollView.render_lines(self, crop)
+        # what every row's key shares, read once for the rows drawn now
+        self._drawing = self._drawing_state()
+        try:
+            return ScrollView.render_lines(self, crop)
+        finally:
+            self._drawing = None
+            self._styles_cache.current = None
 
     def render_line(self, y: int) -> Strip:
         """A drawn row, cached by what can change it.
 
         ``TextArea`` keys its cache on the whole selection for every row when
         soft wrap is on, so each cursor move redraws the whole pane; here a
-        row is redrawn only when the selection or cursor on its own line
-        changes (or the marks, size, scroll or styles do).
+        row is redrawn only when the selection or cursor on its own part of
+        the text changes (or the marks, size, scroll or styles do).
         """
-        scroll_x, scroll_y = self.scroll_offset
-        row = scroll_y + y
-        try:
-            line_index = self.wrapped_document._offset_to_line_info[row][0]
-        except IndexError:
-            line_index = -1
-        start, end = self.selection
-        top, bottom = sorted((start, end))
-        selected = start != end and top[0] <= line_index <= bottom[0]
-        key = (
-            self.size,
-            # the width the text was last wrapped at (not yet the new width
-            # while a resize is under way)
-            self.wrapped_document._width,
-            scroll_x,
-            row,
-            line_index,
-            (top if top[0] == line_index else None, bottom if bottom[0] == line_index else None, selected),
-            end if end[0] == line_index and self._draw_cursor else None,
-            self._row_versions.get(line_index, 0),
-            self.theme,
-            self.has_focus,
-        )
+        current = self._styles_cache.current
+        key = current[1] if current is not None and current[0] == y and self._drawing else self.line_key(y)
         strip = self._strips.get(key)
         if strip is None:
             strip = self._render_line(y)
             self._strips[key] = strip
         return strip
+
+    def _drawing_state(self) -> tuple:
+        """(scroll offset, what every row's drawing depends on, selection,
+        whether the cursor is drawn)."""
+        # the width the text was last wrapped at (not yet the new width while
+        # a resize is under way)
+        frame = (self.size, self.wrapped_document._width, self.scroll_offset.x, self.theme, self.has_focus)
+        return self.scroll_offset, frame, self.selection, self._draw_cursor
+
+    def line_key(self, y: int) -> tuple:
+        """Everything the drawing of row ``y`` of the pane depends on: the
+        part of the text it shows, the marks and the selection on that part
+        (not on the rest of its line), the cursor when it is there."""
+        scroll, frame, selection, draw_cursor = self._drawing or self._drawing_state()
+        row = scroll.y + y
+        wrapped = self.wrapped_document
+        try:
+            line_index, section = wrapped._offset_to_line_info[row]
+        except IndexError:
+            return (*frame, row)
+        offsets = wrapped.get_offsets(line_index)
+        first = offsets[section - 1] if section else 0
+        past = offsets[section] if section < len(offsets) else _PAST_END
+        return (
+            *frame,
+            row,
+            line_index,
+            self._selection_in(selection, draw_cursor, line_index, first, past),
+            self._marks_in(line_index, first, past),
+        )
+
+    def _render_line(self, y: int) -> Strip:
+        """``TextArea`` draws one row at a time and divides the row's whole
+        line into its wrapped parts for each: a long paragraph costs the
+        square of its rows. Here every row of the line is drawn in one go,
+        and kept."""
+        scroll, _, selection, draw_cursor = self._drawing or self._drawing_state()
+        wrapped = self.wrapped_document
+        try:
+            line_index, section = wrapped._offset_to_line_info[scroll.y + y]
+        except IndexError:
+            return super()._render_line(y)
+        if (
+            self.show_line_numbers
+            or self.highlight_cursor_line
+            or not self.soft_wrap
+            or self._highlights
+            or self.suggestion
+            or self.match_cursor_bracket
+        ):
+            return super()._render_line(y)
+        strips = self._draw_line(line_index, selection, draw_cursor)
+        first_row = wrapped._line_index_to_offsets[line_index][0]
+        for other, strip in enumerate(strips):
+            if other != section:
+                self._strips[self.line_key(first_row + other - scroll.y)] = strip
+        return strips[section]
+
+    def _draw_line(self, line_index: int, selection: Selection, draw_cursor: bool) -> list[Strip]:
+        """Every row of a line, drawn as ``TextArea._render_line`` draws
+        each (without line numbers, a highlighted cursor line, syntax
+        highlighting, suggestions or bracket matching, which the article
+        does not use)."""
+        theme = self._theme
+        base_style = theme.base_style if theme and theme.base_style is not None else self.rich_style
+        line_style = theme.base_style if theme else None
+        line = self.get_line(line_index)
+        characters = len(line)
+        line.tab_size = self.indent_width
+        line.set_length(characters + 1)  # the room TextArea leaves for a cursor
+        start, end = selection
+        (top_row, top_column), (bottom_row, bottom_column) = (start, end) if start <= end else (end, start)
+        selection_style = theme.selection_style if theme else None
+        if start != end and top_row <= line_index <= bottom_row and selection_style:
+            if characters == 0 and line_index != end[0]:
+                # a selected empty line shows a bar
+                line.plain = "▌"
+                line.stylize(Style(color=selection_style.bgcolor))
+            else:
+                first = top_column if line_index == top_row else 0
+                past = bottom_column if line_index == bottom_row else characters
+                line.stylize(selection_style, first, past)
+        cursor_style = theme.cursor_style if theme else None
+        if end[0] == line_index and draw_cursor and cursor_style:
+            line.stylize(cursor_style, end[1], end[1] + 1)
+        wrapped = self.wrapped_document
+        offsets = wrapped.get_offsets(line_index)
+        if offsets:
+            parts = []
+            tab_widths = wrapped.get_tab_widths(line_index)
+            tabs_before = 0
+            for part in line.divide(offsets):
+                part.end = ""
+                tabs = part.plain.count("\t")
+                parts.append(expand_text_tabs_from_widths(part, tab_widths[tabs_before : tabs_before + tabs]))
+                tabs_before += tabs
+        else:
+            line.expand_tabs(self.indent_width)
+            parts = [line]
+        width = self.scrollable_content_region.size.width - self.gutter_width
+        console = self.app.console
+        strips = []
+        for part in parts:
+            # Strip(...).extend_cell_length(width, line_style).apply_style(base_style),
+            # without the two strips in between
+            segments = list(part.render(console))
+            cells = part.cell_len
+            if cells < width:
+                segments.append(Segment(" " * (width - cells), line_style))
+            strips.append(Strip(Segment.apply_style(segments, base_style), max(cells, width)))
+        return strips
+
+    def _selection_in(self, selection: Selection, draw_cursor: bool, line_index: int, first: int, past: int) -> tuple:
+        """What the selection and the cursor change in columns [first, past)
+        of a line: the selected columns, the cursor's column when it is
+        drawn there. A selected empty line is drawn apart, unless the cursor
+        is on it."""
+        start, end = selection
+        top, bottom = (start, end) if start <= end else (end, start)
+        columns = None
+        if start != end and top[0] <= line_index <= bottom[0]:
+            low = max(top[1] if top[0] == line_index else 0, first)
+            high = min(bottom[1] if bottom[0] == line_index else _PAST_END, past)
+            empty = line_index < self.lines.line_count and self.lines.line_end(line_index) == self.lines.starts[line_index]
+            if low < high or empty:
+                columns = (low, high)
+        cursor = None
+        if end[0] == line_index and first <= end[1] < past:
+            cursor = (end[1], draw_cursor)
+        return columns, cursor
+
+    def _marks_in(self, line_index: int, first: int, past: int) -> tuple[Mark, ...]:
+        """The marks drawn on columns [first, past) of a line, in drawing order."""
+        marks = self._mark_rows.get(line_index)
+        if not marks:
+            return ()
+        base = self.lines.starts[line_index]
+        low, high = base + first, base + past
+        return tuple(mark for mark in marks if mark.start < high and mark.end > low)
+
+    def _screen_row(self, location: tuple[int, int]) -> int:
+        """The screen row (from the top of the text) showing ``location``."""
+        line_index, column = location
+        wrapped = self.wrapped_document
+        return wrapped._line_index_to_offsets[line_index][bisect_right(wrapped.get_offsets(line_index), column)]
+
+    def _selection_rows(self, selection: Selection) -> tuple[set[int], range]:
+        """The screen rows that draw an end of ``selection`` or the cursor,
+        and the rows the selection spans."""
+        start, end = selection
+        top, bottom = (start, end) if start <= end else (end, start)
+        first, last = self._screen_row(top), self._screen_row(bottom)
+        return {first, last, self._screen_row(end)}, (range(first, last + 1) if start != end else range(0))
+
+    def _watch_selection(self, previous_selection: Selection, selection: Selection) -> None:
+        super()._watch_selection(previous_selection, selection)
+        if not self.is_mounted:
+            return
+        try:
+            old_ends, old_span = self._selection_rows(previous_selection)
+            new_ends, new_span = self._selection_rows(selection)
+        except IndexError:  # the text was wrapped again or replaced: draw it all
+            self.refresh()
+            return
+        top = self.scroll_offset.y
+        shown = range(top, top + self.scrollable_content_region.height)
+        rows = {row for row in old_ends | new_ends if row in shown}
+        # rows inside both spans look the same before and after
+        rows.update(set(_clip(old_span, shown)).symmetric_difference(_clip(new_span, shown)))
+        run_start = previous = None
+        for row in sorted(rows):
+            if previous is not None and row != previous + 1:
+                self.refresh_lines(run_start, previous + 1 - run_start)
+                run_start = None
+            if run_start is None:
+                run_start = row
+            previous = row
+        if run_start is not None and previous is not None:
+            self.refresh_lines(run_start, previous + 1 - run_start)
 
     def get_line(self, line_index: int) -> Text:
         line = Text(self.document.get_line(line_index), end="", no_wrap=True)
@@ -312,11 +683,18 @@ class ArticleView(TextArea):
             return (start, end) if end > start else None
         return self.tokens.covering(start, end)
 
-    def select_range(self, start: int, end: int, *, center: bool = False) -> None:
-        """Select [start, end) with the cursor at ``end``, and scroll to it."""
+    def select_range(self, start: int, end: int, *, center: bool = False, quiet: bool = False) -> None:
+        """Select [start, end) with the cursor at ``end``, and scroll to it.
+        ``quiet``: post no ``SelectionChanged`` (the caller shows what it
+        changed itself: the message goes through every widget up to the
+        screen, a good part of a key's cost)."""
         selection = Selection(self.lines.location(start), self.lines.location(end))
         if selection != self.selection:
-            self.selection = selection
+            self._quiet = quiet
+            try:
+                self.selection = selection
+            finally:
+                self._quiet = False
         elif not center:
             # setting the same selection would redraw the whole pane; only
             # bring the cursor back into view, as setting it does
@@ -324,8 +702,13 @@ class ArticleView(TextArea):
         if center:
             self.scroll_cursor_visible(center=True)
 
-    def move_to(self, offset: int, *, center: bool = False) -> None:
-        self.select_range(offset, offset, center=center)
+    def move_to(self, offset: int, *, center: bool = False, quiet: bool = False) -> None:
+        self.select_range(offset, offset, center=center, quiet=quiet)
+
+    def post_message(self, message: Message) -> bool:
+        if self._quiet and isinstance(message, TextArea.SelectionChanged):
+            return False
+        return super().post_message(message)
 
     def _extend_to(self, anchor: int, cursor: int) -> None:
         self.selection = Selection(self.lines.location(anchor), self.lines.location(cursor))
