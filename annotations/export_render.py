@@ -187,14 +187,18 @@ def _ready(entry: tuple[int | None, Any]) -> bool:
 
 _shared: mmap.mmap | None = None
 """In a worker: the memory it shares with the main process."""
-_store: Store | None = None
-"""In a worker: its own connection, to read documents (never the main process's)."""
+_store: Store | Exception | None = None
+"""In a worker: its own connection, to read documents (never the main
+process's); or why it could not be opened."""
 
 
 def _start_worker(shared: mmap.mmap, database: Path) -> None:
     global _shared, _store
     _shared = shared
-    _store = Store(database, create=False)
+    try:
+        _store = Store(database, create=False)
+    except Exception as error:  # raised with the first batch: a pool would restart a failed worker for ever
+        _store = error
     # ctrl+c reaches the whole process group: the main process stops the
     # workers itself, without a traceback from each
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -206,6 +210,8 @@ def _render_shared(
     """Make the batch's chunks into shared memory slot ``slot``: where each
     is and its counts. A batch too big for a slot comes back whole."""
     assert _shared is not None and _store is not None
+    if isinstance(_store, Exception):
+        raise _store
     batch.read_documents(_store)
     chunks = render(line, batch, outputs)
     if sum(len(chunk.data) for chunk in chunks) > SLOT_BYTES:

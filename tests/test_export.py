@@ -18,7 +18,7 @@ from annotations.export import Selection, export
 from annotations.export_formats import tokens_json
 from annotations.export_layers import Tokens
 from annotations.importer import import_paths
-from annotations.store import Store
+from annotations.store import Store, StoreError
 from tests.helpers import run_cli
 
 TEXT = "The ministry said 2,500 troops left on 7 March."
@@ -613,6 +613,24 @@ def test_worker_processes_make_lines_and_their_errors_stop_the_export(sample_db,
     with Store(sample_db) as store, pytest.raises(OSError, match="no space left"):
         export(store, Selection(suggestions=True, include_empty=True), "jsonl", out, workers=1)
     assert out.read_text() == "previous export\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+def test_a_worker_that_cannot_open_the_database_stops_the_export(sample_db, tmp_path, monkeypatch):
+    monkeypatch.setattr(export_layers, "BATCH_DOCUMENTS", 1)
+    main = os.getpid()
+    real = Store.__init__
+
+    def opening(self, *args, **kwargs):
+        if os.getpid() != main:
+            raise StoreError("database disk image is malformed")
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "__init__", opening)
+    out = tmp_path / "out.jsonl"
+    with Store(sample_db) as store, pytest.raises(StoreError, match="malformed"):
+        export(store, Selection(suggestions=True, include_empty=True), "jsonl", out, workers=1)
+    assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
 
 
