@@ -31,8 +31,8 @@ from typing import ContextManager
 
 from annotations.export_formats import doccano_line, prodigy_line
 from annotations.export_layers import Batch, read_batches
-from annotations.export_render import Renderer, worker_count
 from annotations.export_output import Alignment, JsonLinesWriter, Writer
+from annotations.export_render import Renderer, worker_count
 from annotations.model import GOLD, STATUSES
 from annotations.store import Store, StoreError
 
