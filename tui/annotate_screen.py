@@ -598,13 +598,17 @@ class AnnotateScreen(Screen[None]):
     # -- suggestions --------------------------------------------------------
 
     def action_accept(self) -> None:
+        self._choose_suggestion("Accept which suggestion?", self._accept)
+
+    def _choose_suggestion(self, prompt: str, then: Callable[[Suggestion], None]) -> None:
+        """Do ``then`` with the suggestion under the cursor (asking which, when several)."""
         if not self._ready():
             return
         found = self._suggestions_here()
         if not found:
             self._say("No suggestion under the cursor.", "warning")
             return
-        self._choose("Accept which suggestion?", found, self._describe, self._accept)
+        self._choose(prompt, found, self._describe, then)
 
     def _accept(self, suggestion: Suggestion) -> None:
         assert self.document is not None
@@ -614,13 +618,7 @@ class AnnotateScreen(Screen[None]):
         self._say(Text("accepted ") + self._describe(suggestion))
 
     def action_reject(self) -> None:
-        if not self._ready():
-            return
-        found = self._suggestions_here()
-        if not found:
-            self._say("No suggestion under the cursor.", "warning")
-            return
-        self._choose("Reject which suggestion?", found, self._describe, self._reject)
+        self._choose_suggestion("Reject which suggestion?", self._reject)
 
     def _reject(self, suggestion: Suggestion) -> None:
         self.store.reject_suggestion(suggestion, self.annotator)
