@@ -8,11 +8,8 @@ written escaped, so one line is one task to every reader.
 
 from __future__ import annotations
 
-import bisect
 import hashlib
-import itertools
 import json
-import re
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
@@ -24,7 +21,6 @@ document's own meta field of one of these names (only Markdown front matter
 can bring one) is not exported."""
 
 _LINE_BREAKS = ("\x85", "\u2028", "\u2029")
-_NEEDS_ESCAPE = re.compile('["\\\\\x00-\x1f\x85\u2028\u2029]')
 
 
 def _has_line_break(text: str) -> bool:
@@ -33,7 +29,10 @@ def _has_line_break(text: str) -> bool:
 
 def dumps(value: Any) -> str:
     """Compact JSON on one line, whatever the reader counts as a line end."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _escape_line_breaks(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+
+def _escape_line_breaks(text: str) -> str:
     for character in _LINE_BREAKS:
         if character in text:  # a fast scan; rarely true
             text = text.replace(character, f"\\u{ord(character):04x}")
@@ -57,11 +56,11 @@ def tokens_json(text: str, tokens: Tokens) -> bytes:
     as a JSON array in UTF-8, made once per document.
 
     Tokens are most of an export line, so they are written straight to JSON
-    text, four pieces a token joined once: the word, and three pieces of
-    JSON between words (``","start":S``, ``,"end":E``, and
-    ``,"id":I,"ws":W},{"text":"``) taken from tables of such strings. Only
-    the few words holding a quote, a backslash or a control character need
-    escaping.
+    bytes, five pieces a token joined once: the word, then ``","start":S``,
+    ``,"end":E``, ``,"id":I`` and ``,"ws":W},{"text":"``, taken from tables
+    of such strings (the ids are a slice of theirs). The words are cut
+    out, escaped and encoded all at once, joined by a separator that is
+    split off after.
     """
     if tokens.json is not None:
         return tokens.json
@@ -70,30 +69,26 @@ def tokens_json(text: str, tokens: Tokens) -> bytes:
     if count == 0:
         tokens.json = b"[]"
         return tokens.json
-    words = [text[start:end] for start, end in zip(starts, ends)]
-    line_breaks = _has_line_break(text)
-    escaped = -1
-    for match in _NEEDS_ESCAPE.finditer(text):
-        at = match.start()
-        if escaped >= 0 and at < ends[escaped]:
-            continue  # another character of a word already escaped
-        i = bisect.bisect_right(starts, at) - 1
-        if i >= 0 and ends[i] > at:
-            escaped = i
-            word = text[starts[i] : ends[i]]
-            words[i] = dumps(word)[1:-1] if line_breaks and _has_line_break(word) else encode_basestring(word)[1:-1]
-    pieces: list[str] = [""] * (4 * count)
-    pieces[0::4] = words
+    if _SEPARATOR in text:  # rare: escape word by word, NUL between them (escaped, no word holds one)
+        words = [encode_basestring(text[start:end])[1:-1] for start, end in zip(starts, ends)]
+        joined, separator = "\x00".join(words), b"\x00"
+    else:  # escape all the words at once
+        joined, separator = encode_basestring(tokens.words_joined(text, _SEPARATOR))[1:-1], _SEPARATOR.encode()
+    if _has_line_break(text):
+        joined = _escape_line_breaks(joined)
+    pieces: list[bytes] = [b""] * (5 * count)
+    pieces[0::5] = joined.encode("utf-8").split(separator)
     if _glue(max(ends[-1], count)):
-        pieces[1::4] = map(_STARTS.__getitem__, starts)
-        pieces[2::4] = map(_ENDS.__getitem__, ends)
-        pieces[3::4] = map(list.__getitem__, map(_IDS.__getitem__, spaces), range(count))
+        pieces[1::5] = map(_STARTS.__getitem__, starts)
+        pieces[2::5] = map(_ENDS.__getitem__, ends)
+        pieces[3::5] = _IDS[:count]
     else:
-        pieces[1::4] = map(_start, starts)
-        pieces[2::4] = map(_end, ends)
-        pieces[3::4] = map(_id, range(count), spaces)
-    pieces[-1] = f',"id":{count - 1},"ws":{"true" if spaces[-1] else "false"}}}]'
-    tokens.json = ('[{"text":"' + "".join(pieces)).encode("utf-8")
+        pieces[1::5] = [_start(s).encode() for s in starts]
+        pieces[2::5] = [_end(s).encode() for s in ends]
+        pieces[3::5] = [_id(i).encode() for i in range(count)]
+    pieces[4::5] = map(_WS.__getitem__, spaces)
+    pieces[-1] = _LAST_WS[spaces[-1]]
+    tokens.json = b'[{"text":"' + b"".join(pieces)
     return tokens.json
 
 
@@ -105,17 +100,23 @@ def _end(offset: int) -> str:
     return f',"end":{offset}'
 
 
-def _id(i: int, space: bool) -> str:
-    return f',"id":{i},"ws":{"true" if space else "false"}}},{{"text":"'
+def _id(i: int) -> str:
+    return f',"id":{i}'
 
+
+_SEPARATOR = "\x7f"
+"""Between words while they are escaped and encoded: a character JSON
+leaves as it is, one byte in UTF-8, and all but unknown in text."""
+_WS = [b',"ws":false},{"text":"', b',"ws":true},{"text":"']
+"""A list, not a tuple: its ``__getitem__`` is the cheaper call."""
+_LAST_WS = (b',"ws":false}]', b',"ws":true}]')
 
 _GLUE_KEPT = 1 << 16
 """Offsets and token numbers below this take their JSON from tables (grown
 as needed: a few MB at most); larger ones are formatted one by one."""
-_STARTS: list[str] = []
-_ENDS: list[str] = []
-_IDS: tuple[list[str], list[str]] = ([], [])
-"""The id and ws piece, without a space after the token and with one."""
+_STARTS: list[bytes] = []
+_ENDS: list[bytes] = []
+_IDS: list[bytes] = []
 
 
 def _glue(largest: int) -> bool:
@@ -124,10 +125,9 @@ def _glue(largest: int) -> bool:
         return False
     if largest >= len(_STARTS):
         grown = range(len(_STARTS), min(_GLUE_KEPT, 2 * largest + 1))
-        _STARTS.extend(map(_start, grown))
-        _ENDS.extend(map(_end, grown))
-        _IDS[0].extend(map(_id, grown, itertools.repeat(False)))
-        _IDS[1].extend(map(_id, grown, itertools.repeat(True)))
+        _STARTS.extend(_start(i).encode() for i in grown)
+        _ENDS.extend(_end(i).encode() for i in grown)
+        _IDS.extend(_id(i).encode() for i in grown)
     return True
 
 

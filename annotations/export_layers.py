@@ -49,6 +49,10 @@ class Tokens:
     spaces: list[bool]
     json: bytes | None = None
     """Prodigy's token objects as UTF-8 JSON, made once per document and shared by its lines."""
+    layout: tuple[np.ndarray, np.ndarray] | None = None
+    """In spaCy's layout (tokens back to back or one space apart): the token
+    ends and which of them a space follows, as arrays, so that the words can
+    be cut out all at once (``words_joined``)."""
 
     @classmethod
     def from_packed(cls, text: str, packed: bytes) -> Tokens:
@@ -61,8 +65,9 @@ class Tokens:
             if ((gaps == 0) | (gaps == 1)).all() and (trailing == 0 or text[-1] == " "):
                 # spaCy's layout: tokens back to back or one space apart; check the spaces are spaces
                 codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
-                if (codes[ends[:-1][gaps == 1]] == 32).all():
-                    return cls(starts.tolist(), ends.tolist(), (gaps == 1).tolist() + [trailing == 1])
+                spaced = np.concatenate((gaps == 1, [trailing == 1]))
+                if (codes[ends[spaced]] == 32).all():
+                    return cls(starts.tolist(), ends.tolist(), spaced.tolist(), layout=(ends, spaced))
         return cls.cover(text, zip(starts.tolist(), ends.tolist()))
 
     @classmethod
@@ -92,6 +97,28 @@ class Tokens:
 
     def __len__(self) -> int:
         return len(self.starts)
+
+    def words_joined(self, text: str, separator: str) -> str:
+        """The tokens' words with ``separator`` (one character) between
+        them, made in a few array operations in spaCy's layout (the space
+        after a word becomes the separator, which goes in between words
+        that touch) rather than a slice a word."""
+        if self.layout is None:
+            return separator.join([text[start:end] for start, end in zip(self.starts, self.ends)])
+        ends, spaced = self.layout
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4").copy()
+        between = ends[:-1]
+        codes[between[spaced[:-1]]] = ord(separator)
+        if spaced[-1]:
+            codes = codes[:-1]  # the space after the last word
+        touching = between[~spaced[:-1]]
+        # a separator goes in before each word that touches the one before it
+        joined = np.full(len(codes) + len(touching), ord(separator), dtype=codes.dtype)
+        kept = np.ones(len(joined), dtype=bool)
+        kept[touching + np.arange(len(touching))] = False
+        joined[kept] = codes
+        codes = joined
+        return codes.tobytes().decode("utf-32-le")
 
     def locate(self, start: int, end: int) -> tuple[int, int]:
         """The first and last token (inclusive, as Prodigy counts) of the

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from annotations import export as export_module
 from annotations import export_layers
 from annotations.export import Selection, export
-from annotations.export_formats import tokens_json
+from annotations.export_formats import dumps, tokens_json
 from annotations.export_layers import Tokens
 from annotations.importer import import_paths
 from annotations.store import Store, StoreError
@@ -370,7 +370,7 @@ def test_spacy_alignment_matches_spacys_expand_mode():
 
 
 ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=80).filter(str.strip) | st.sampled_from(
-    ['He said "2,500" \\ ok', "tab\there\x00nul\x1f", "  lead and trail  ", "a\u2028b\x85c", "👩‍👩‍👧 🇺🇳 e\u0301"]
+    ['He said "2,500" \\ ok', "tab\there\x00nul\x1f", 'typed \\u0000 and "\\n" literally\n\n"quoted"', "a DEL\x7f, the separator", "\x7f", "  lead and trail  ", "a\u2028b\x85c", "👩‍👩‍👧 🇺🇳 e\u0301"]
 )
 
 
@@ -388,10 +388,13 @@ def test_token_layout_and_token_json_for_any_text(text):
     assert "".join(text[s:e] + (" " if w else "") for s, e, w in zip(tokens.starts, tokens.ends, tokens.spaces)) == text
     line = tokens_json(text, tokens).decode("utf-8")
     assert not any(c in line for c in "\x85\u2028\u2029\n")
-    assert json.loads(line) == [
+    objects = [
         {"text": text[s:e], "start": s, "end": e, "id": i, "ws": w}
         for i, (s, e, w) in enumerate(zip(tokens.starts, tokens.ends, tokens.spaces))
     ]
+    assert json.loads(line) == objects
+    assert line == dumps(objects)  # the same bytes as the JSON encoder writes
+    assert tokens_json(text, general).decode("utf-8") == line  # without spaCy's layout to lean on
 
 
 def test_token_json_of_a_long_document():
