@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from annotations.export_layers import ExportSpan, ExportSuggestion, Task, Tokens
 
@@ -21,10 +23,6 @@ document's own meta field of one of these names (only Markdown front matter
 can bring one) is not exported."""
 
 _LINE_BREAKS = ("\x85", "\u2028", "\u2029")
-
-
-def _has_line_break(text: str) -> bool:
-    return any(character in text for character in _LINE_BREAKS)
 
 
 def dumps(value: Any) -> str:
@@ -37,6 +35,33 @@ def _escape_line_breaks(text: str) -> str:
         if character in text:  # a fast scan; rarely true
             text = text.replace(character, f"\\u{ord(character):04x}")
     return text
+
+
+_ESCAPES = {byte: json.dumps(chr(byte))[1:-1].encode() for byte in (*range(0x20), ord('"'))}
+"""What JSON writes for each byte that must be escaped (but the backslash)."""
+_PLAIN = bytes(byte for byte in range(256) if byte not in _ESCAPES and byte != ord("\\"))
+_LINE_BREAKS_UTF8 = [(character.encode("utf-8"), f"\\u{ord(character):04x}".encode()) for character in _LINE_BREAKS]
+
+
+def escape_utf8(data: bytes) -> bytes:
+    """UTF-8 text as the inside of a JSON string, the same bytes ``dumps``
+    writes: each character to escape is a byte of its own in UTF-8, so a
+    replace per kind present does it (backslashes first)."""
+    special = data.translate(None, _PLAIN)
+    if special:
+        if b"\\" in special:
+            data = data.replace(b"\\", b"\\\\")
+        for byte in set(special):
+            if byte in _ESCAPES:
+                data = data.replace(bytes((byte,)), _ESCAPES[byte])
+    for character, escaped in _LINE_BREAKS_UTF8:
+        data = data.replace(character, escaped)  # a search, and mostly nothing found
+    return data
+
+
+def json_string(text: str) -> bytes:
+    """The inside of ``text``'s JSON string, in UTF-8."""
+    return escape_utf8(text.encode("utf-8"))
 
 
 def hash32(*parts: str) -> int:
@@ -56,79 +81,94 @@ def tokens_json(text: str, tokens: Tokens) -> bytes:
     as a JSON array in UTF-8, made once per document.
 
     Tokens are most of an export line, so they are written straight to JSON
-    bytes, five pieces a token joined once: the word, then ``","start":S``,
-    ``,"end":E``, ``,"id":I`` and ``,"ws":W},{"text":"``, taken from tables
-    of such strings (the ids are a slice of theirs). The words are cut
-    out, escaped and encoded all at once, joined by a separator that is
-    split off after.
+    bytes, four pieces a token joined once: the word, then ``","start":S``,
+    ``,"end":E`` and ``,"id":I,"ws":W},{"text":"``, gathered from tables of
+    such pieces by the token arrays. The words are cut out of the UTF-8
+    text and escaped all at once, joined by a separator split off after.
     """
     if tokens.json is not None:
         return tokens.json
-    starts, ends, spaces = tokens.starts, tokens.ends, tokens.spaces
-    count = len(starts)
+    count = len(tokens)
     if count == 0:
         tokens.json = b"[]"
         return tokens.json
-    if _SEPARATOR in text:  # rare: escape word by word, NUL between them (escaped, no word holds one)
-        words = [encode_basestring(text[start:end])[1:-1] for start, end in zip(starts, ends)]
-        joined, separator = "\x00".join(words), b"\x00"
+    starts, ends, spaces = tokens.arrays
+    data = text.encode("utf-8")
+    if _SEPARATOR in data:  # rare: escape word by word, a NUL between them (escaped, no word holds one)
+        words = [json_string(text[start:end]) for start, end in zip(tokens.starts, tokens.ends)]
+        joined, separator = b"\x00".join(words), b"\x00"
     else:  # escape all the words at once
-        joined, separator = encode_basestring(tokens.words_joined(text, _SEPARATOR))[1:-1], _SEPARATOR.encode()
-    if _has_line_break(text):
-        joined = _escape_line_breaks(joined)
-    pieces: list[bytes] = [b""] * (5 * count)
-    pieces[0::5] = joined.encode("utf-8").split(separator)
-    if _glue(max(ends[-1], count)):
-        pieces[1::5] = map(_STARTS.__getitem__, starts)
-        pieces[2::5] = map(_ENDS.__getitem__, ends)
-        pieces[3::5] = _IDS[:count]
+        joined, separator = escape_utf8(tokens.words_joined(text, data, _SEPARATOR[0])), _SEPARATOR
+    pieces: list[bytes] = [b""] * (4 * count)
+    pieces[0::4] = joined.split(separator)
+    largest = max(int(ends[-1]), count)
+    if largest < _GLUE_KEPT:
+        glue = _glue(largest)
+        pieces[1::4] = glue.starts.take(starts).tolist()
+        pieces[2::4] = glue.ends.take(ends).tolist()
+        # the id and ws piece of token i is at 2i + ws
+        numbered = np.arange(0, 2 * count, 2)
+        numbered += spaces
+        pieces[3::4] = glue.ids.take(numbered).tolist()
     else:
-        pieces[1::5] = [_start(s).encode() for s in starts]
-        pieces[2::5] = [_end(s).encode() for s in ends]
-        pieces[3::5] = [_id(i).encode() for i in range(count)]
-    pieces[4::5] = map(_WS.__getitem__, spaces)
-    pieces[-1] = _LAST_WS[spaces[-1]]
+        pieces[1::4] = [_start(offset) for offset in starts.tolist()]
+        pieces[2::4] = [_end(offset) for offset in ends.tolist()]
+        pieces[3::4] = [_id(i, space) for i, space in enumerate(spaces.tolist())]
+    pieces[-1] = _LAST[bool(spaces[-1])] % (count - 1)
     tokens.json = b'[{"text":"' + b"".join(pieces)
     return tokens.json
 
 
-def _start(offset: int) -> str:
-    return f'","start":{offset}'
+def _start(offset: int) -> bytes:
+    return b'","start":%d' % offset
 
 
-def _end(offset: int) -> str:
-    return f',"end":{offset}'
+def _end(offset: int) -> bytes:
+    return b',"end":%d' % offset
 
 
-def _id(i: int) -> str:
-    return f',"id":{i}'
+def _id(i: int, space: bool) -> bytes:
+    return b',"id":%d,"ws":%s},{"text":"' % (i, b"true" if space else b"false")
 
 
-_SEPARATOR = "\x7f"
-"""Between words while they are escaped and encoded: a character JSON
-leaves as it is, one byte in UTF-8, and all but unknown in text."""
-_WS = [b',"ws":false},{"text":"', b',"ws":true},{"text":"']
-"""A list, not a tuple: its ``__getitem__`` is the cheaper call."""
-_LAST_WS = (b',"ws":false}]', b',"ws":true}]')
+_LAST = (b',"id":%d,"ws":false}]', b',"id":%d,"ws":true}]')
+_SEPARATOR = b"\x7f"
+"""Between words while they are escaped: a character JSON leaves as it is,
+one byte in UTF-8, and all but unknown in text."""
 
 _GLUE_KEPT = 1 << 16
 """Offsets and token numbers below this take their JSON from tables (grown
 as needed: a few MB at most); larger ones are formatted one by one."""
-_STARTS: list[bytes] = []
-_ENDS: list[bytes] = []
-_IDS: list[bytes] = []
 
 
-def _glue(largest: int) -> bool:
-    """Grow the tables to cover ``largest``; False past the kept range."""
-    if largest >= _GLUE_KEPT:
-        return False
-    if largest >= len(_STARTS):
-        grown = range(len(_STARTS), min(_GLUE_KEPT, 2 * largest + 1))
-        _STARTS.extend(_start(i).encode() for i in grown)
-        _ENDS.extend(_end(i).encode() for i in grown)
-        _IDS.extend(_id(i).encode() for i in grown)
-    return True
+@dataclass(frozen=True)
+class _Glue:
+    """The JSON between words, for every offset and token number below ``size``."""
+
+    size: int
+    starts: np.ndarray
+    ends: np.ndarray
+    ids: np.ndarray
+    """The id and ws piece of token i, without a space after it at 2i, with one at 2i + 1."""
+
+
+_glue_made = _Glue(0, *(np.empty(0, dtype=object) for _ in range(3)))
+
+
+def _glue(largest: int) -> _Glue:
+    """Tables covering ``largest`` (below ``_GLUE_KEPT``)."""
+    global _glue_made
+    if largest >= _glue_made.size:
+        size = min(_GLUE_KEPT, 2 * largest + 1)
+        ids = [_id(i, space) for i in range(size) for space in (False, True)]
+        _glue_made = _Glue(size, _table([_start(i) for i in range(size)]), _table([_end(i) for i in range(size)]), _table(ids))
+    return _glue_made
+
+
+def _table(pieces: list[bytes]) -> np.ndarray:
+    table = np.empty(len(pieces), dtype=object)
+    table[:] = pieces  # element by element: the bytes stay objects
+    return table
 
 
 def _meta(task: Task) -> dict[str, Any]:
@@ -149,8 +189,9 @@ def _meta(task: Task) -> dict[str, Any]:
 def prodigy_spans(task: Task) -> list[dict[str, Any]]:
     text, tokens = task.document.text, task.tokens
     spans: list[dict[str, Any]] = []
+    located = iter(tokens.locate_all([span.start for span in task.spans], [span.end for span in task.spans]))
     for span in task.spans:
-        first, last = tokens.locate(span.start, span.end)
+        first, last = next(located)
         item: dict[str, Any] = {
             "start": span.start,
             "end": span.end,
@@ -208,10 +249,12 @@ def prodigy_line(task: Task) -> bytes:
     if task.kind == "annotator":
         tail["_annotator_id"] = task.annotator
         tail["_session_id"] = task.annotator
-    head = dumps({"text": task.document.text, "meta": _meta(task)})
     return b"".join(
         (
-            head[:-1].encode("utf-8"),
+            b'{"text":"',
+            json_string(task.document.text),
+            b'","meta":',
+            dumps(_meta(task)).encode("utf-8"),
             b',"tokens":',
             tokens_json(task.document.text, task.tokens),
             b",",

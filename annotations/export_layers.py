@@ -36,23 +36,35 @@ class ExportDocument:
     meta: dict[str, Any]
 
 
-@dataclass(slots=True)
 class Tokens:
     """A document's tokens covering its text exactly, as spaCy's ``Doc``
     needs them: every character is in a token except a single space after
     one (``spaces[i]``). The tokens stored at import are used as they are;
     text they leave out (never, with spaCy's own tokens) becomes tokens of
-    its own."""
+    its own.
 
-    starts: list[int]
-    ends: list[int]
-    spaces: list[bool]
-    json: bytes | None = None
-    """Prodigy's token objects as UTF-8 JSON, made once per document and shared by its lines."""
-    layout: tuple[np.ndarray, np.ndarray] | None = None
-    """In spaCy's layout (tokens back to back or one space apart): the token
-    ends and which of them a space follows, as arrays, so that the words can
-    be cut out all at once (``words_joined``)."""
+    Tokens in spaCy's layout (back to back or one space apart, as the store
+    holds them) are kept as arrays, which is what an export line needs; the
+    lists are made only when asked for."""
+
+    __slots__ = ("_lists", "_arrays", "layout", "json")
+
+    def __init__(
+        self,
+        starts: list[int] | None = None,
+        ends: list[int] | None = None,
+        spaces: list[bool] | None = None,
+        *,
+        arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    ) -> None:
+        assert (arrays is None) != (starts is None or ends is None or spaces is None), "lists or arrays"
+        self._lists = None if starts is None or ends is None or spaces is None else (starts, ends, spaces)
+        self._arrays = arrays
+        self.layout = arrays is not None
+        """Whether the tokens are in spaCy's layout (made by ``from_packed``):
+        then ``words_joined`` cuts the words out all at once."""
+        self.json: bytes | None = None
+        """Prodigy's token objects as UTF-8 JSON, made once per document and shared by its lines."""
 
     @classmethod
     def from_packed(cls, text: str, packed: bytes) -> Tokens:
@@ -67,7 +79,7 @@ class Tokens:
                 codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
                 spaced = np.concatenate((gaps == 1, [trailing == 1]))
                 if (codes[ends[spaced]] == 32).all():
-                    return cls(starts.tolist(), ends.tolist(), spaced.tolist(), layout=(ends, spaced))
+                    return cls(arrays=(starts, ends, spaced))
         return cls.cover(text, zip(starts.tolist(), ends.tolist()))
 
     @classmethod
@@ -95,30 +107,64 @@ class Tokens:
             position = max(position, end)
         return cls(starts, ends, spaces)
 
-    def __len__(self) -> int:
-        return len(self.starts)
+    @property
+    def lists(self) -> tuple[list[int], list[int], list[bool]]:
+        """Starts, ends and spaces as lists."""
+        if self._lists is None:
+            assert self._arrays is not None
+            self._lists = tuple(array.tolist() for array in self._arrays)  # type: ignore[assignment]
+        assert self._lists is not None
+        return self._lists
 
-    def words_joined(self, text: str, separator: str) -> str:
-        """The tokens' words with ``separator`` (one character) between
-        them, made in a few array operations in spaCy's layout (the space
-        after a word becomes the separator, which goes in between words
-        that touch) rather than a slice a word."""
-        if self.layout is None:
-            return separator.join([text[start:end] for start, end in zip(self.starts, self.ends)])
-        ends, spaced = self.layout
-        codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4").copy()
+    @property
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Starts, ends (int64) and spaces (bool) as arrays."""
+        if self._arrays is None:
+            starts, ends, spaces = self.lists
+            self._arrays = (np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64), np.array(spaces, dtype=bool))
+        return self._arrays
+
+    @property
+    def starts(self) -> list[int]:
+        return self.lists[0]
+
+    @property
+    def ends(self) -> list[int]:
+        return self.lists[1]
+
+    @property
+    def spaces(self) -> list[bool]:
+        return self.lists[2]
+
+    def __len__(self) -> int:
+        return len(self._arrays[0]) if self._arrays is not None else len(self.lists[0])
+
+    def words_joined(self, text: str, data: bytes, separator: int) -> bytes:
+        """The tokens' words in UTF-8 (``data`` is the text encoded) with
+        the byte ``separator`` between them. In spaCy's layout, made in a
+        few array operations rather than a slice a word: the space after a
+        word becomes the separator, which goes in between words that touch."""
+        if not self.layout:
+            return bytes([separator]).join([text[start:end].encode("utf-8") for start, end in zip(self.starts, self.ends)])
+        _, ends, spaced = self.arrays
+        joined = np.frombuffer(data, dtype=np.uint8).copy()
+        if len(data) != len(text):
+            # offsets count characters: a character's byte offset is its own
+            # plus the continuation bytes before it, those of characters before it
+            continued = np.flatnonzero((joined & 0xC0) == 0x80)
+            owners = continued - np.arange(len(continued))  # one past the owning character
+            ends = ends + np.searchsorted(owners, ends, side="right")
         between = ends[:-1]
-        codes[between[spaced[:-1]]] = ord(separator)
+        joined[between[spaced[:-1]]] = separator
         if spaced[-1]:
-            codes = codes[:-1]  # the space after the last word
+            joined = joined[:-1]  # the space after the last word
         touching = between[~spaced[:-1]]
         # a separator goes in before each word that touches the one before it
-        joined = np.full(len(codes) + len(touching), ord(separator), dtype=codes.dtype)
-        kept = np.ones(len(joined), dtype=bool)
+        out = np.full(len(joined) + len(touching), separator, dtype=np.uint8)
+        kept = np.ones(len(out), dtype=bool)
         kept[touching + np.arange(len(touching))] = False
-        joined[kept] = codes
-        codes = joined
-        return codes.tobytes().decode("utf-32-le")
+        out[kept] = joined
+        return out.tobytes()
 
     def locate(self, start: int, end: int) -> tuple[int, int]:
         """The first and last token (inclusive, as Prodigy counts) of the
@@ -128,6 +174,15 @@ class Tokens:
         if first > last:  # the span is only the space after token ``last``
             first = last
         return first, last
+
+    def locate_all(self, starts: list[int], ends: list[int]) -> list[tuple[int, int]]:
+        """``locate`` for many spans at once."""
+        if not starts:
+            return []
+        token_starts, token_ends, _ = self.arrays
+        first = np.searchsorted(token_ends, starts, side="right")
+        last = np.searchsorted(token_starts, ends, side="left") - 1
+        return list(zip(np.minimum(first, last).tolist(), last.tolist()))
 
 
 class ExportSpan(NamedTuple):

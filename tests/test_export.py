@@ -18,7 +18,7 @@ from annotations.export import Selection, export
 from annotations.export_formats import dumps, tokens_json
 from annotations.export_layers import Tokens
 from annotations.importer import import_paths
-from annotations.store import Store, StoreError
+from annotations.store import Store, StoreError, pack_tokens
 from tests.helpers import run_cli
 
 TEXT = "The ministry said 2,500 troops left on 7 March."
@@ -378,7 +378,6 @@ ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_
 @given(text=ANY_TEXT)
 def test_token_layout_and_token_json_for_any_text(text):
     from annotations.nlp import blank
-    from annotations.store import pack_tokens
 
     stored = [(t.idx, t.idx + len(t)) for t in blank()(text)]
     tokens = Tokens.from_packed(text, pack_tokens(stored))
@@ -402,6 +401,7 @@ def test_token_json_of_a_long_document():
     stored = [(i, i + 4) for i in range(0, 100_000, 5)] + [(100_000, 100_003)]
     tokens = Tokens.cover(text, stored)
     objects = json.loads(tokens_json(text, tokens))
+    assert tokens_json(text, Tokens.from_packed(text, pack_tokens(stored))) == tokens_json(text, tokens)
     assert len(objects) == 20_001
     assert objects[-2] == {"text": "word", "start": 99_995, "end": 99_999, "id": 19_999, "ws": True}
     assert objects[-1] == {"text": "end", "start": 100_000, "end": 100_003, "id": 20_000, "ws": False}
