@@ -32,7 +32,7 @@ from typing import ContextManager
 from annotations.export_formats import doccano_line, prodigy_line
 from annotations.export_layers import Batch, read_batches
 from annotations.export_output import Alignment, JsonLinesWriter, Writer
-from annotations.export_render import Renderer, worker_count
+from annotations.export_render import PARALLEL_LINES, Renderer, keep_freed_memory, worker_count
 from annotations.model import GOLD, STATUSES
 from annotations.store import Store, StoreError
 
@@ -246,6 +246,8 @@ def export(
             workers = 0
         elif workers is None:
             workers = worker_count(total)
+        if total >= PARALLEL_LINES:
+            keep_freed_memory()
         # with workers, the process making a batch's lines reads its documents
         batches = read_batches(
             store, _layers(store, how), label_ids=how.label_ids, other=how.other, documents=not workers

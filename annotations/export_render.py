@@ -20,6 +20,7 @@ the database connection.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import mmap
 import multiprocessing
 import os
@@ -72,6 +73,27 @@ def render(line: Callable[[Task], bytes | str], batch: Batch, outputs: int) -> l
         Chunk(b"\n".join(part) + b"\n" if part else b"", len(part), count, len(seen))
         for part, count, seen in zip(parts, spans, documents)
     ]
+
+
+def keep_freed_memory() -> None:
+    """Have the C allocator (glibc's) keep the memory an export frees.
+
+    Each batch's lines take megabytes that are freed when it is written. By
+    default glibc gives the top of its heap back to the system once 128 kB
+    of it is free, so every batch fetches its memory anew, a page fault per
+    4 kB: a fifth of an export's CPU time. Kept, the memory in use stays
+    what one batch needs (the forked workers inherit the setting)."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc: its own policy stands
+        return
+    mallopt(_M_TRIM_THRESHOLD, 256 << 20)
+    mallopt(_M_MMAP_THRESHOLD, 32 << 20)  # its largest: blocks up to 32 MB come from the heap
+
+
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+"""mallopt's parameter numbers (malloc.h)."""
 
 
 def worker_count(lines: int) -> int:
