@@ -43,10 +43,12 @@ _PLAIN = bytes(byte for byte in range(256) if byte not in _ESCAPES and byte != o
 _LINE_BREAKS_UTF8 = [(character.encode("utf-8"), f"\\u{ord(character):04x}".encode()) for character in _LINE_BREAKS]
 
 
-def escape_utf8(data: bytes) -> bytes:
+def escape_utf8(data: bytes, line_breaks: bool) -> bytes:
     """UTF-8 text as the inside of a JSON string, the same bytes ``dumps``
     writes: each character to escape is a byte of its own in UTF-8, so a
-    replace per kind present does it (backslashes first)."""
+    replace per kind present does it (backslashes first). ``line_breaks``:
+    whether the text holds one of ``_LINE_BREAKS`` (cheaper to find in the
+    ``str``)."""
     special = data.translate(None, _PLAIN)
     if special:
         if b"\\" in special:
@@ -54,14 +56,19 @@ def escape_utf8(data: bytes) -> bytes:
         for byte in set(special):
             if byte in _ESCAPES:
                 data = data.replace(bytes((byte,)), _ESCAPES[byte])
-    for character, escaped in _LINE_BREAKS_UTF8:
-        data = data.replace(character, escaped)  # a search, and mostly nothing found
+    if line_breaks:
+        for character, escaped in _LINE_BREAKS_UTF8:
+            data = data.replace(character, escaped)
     return data
+
+
+def has_line_break(text: str) -> bool:
+    return any(character in text for character in _LINE_BREAKS)
 
 
 def json_string(text: str) -> bytes:
     """The inside of ``text``'s JSON string, in UTF-8."""
-    return escape_utf8(text.encode("utf-8"))
+    return escape_utf8(text.encode("utf-8"), has_line_break(text))
 
 
 def hash32(*parts: str) -> int:
@@ -98,7 +105,8 @@ def tokens_json(text: str, tokens: Tokens) -> bytes:
         words = [json_string(text[start:end]) for start, end in zip(tokens.starts, tokens.ends)]
         joined, separator = b"\x00".join(words), b"\x00"
     else:  # escape all the words at once
-        joined, separator = escape_utf8(tokens.words_joined(text, data, _SEPARATOR[0])), _SEPARATOR
+        joined = escape_utf8(tokens.words_joined(text, data, _SEPARATOR[0]), has_line_break(text))
+        separator = _SEPARATOR
     pieces: list[bytes] = [b""] * (4 * count)
     pieces[0::4] = joined.split(separator)
     largest = max(int(ends[-1]), count)
