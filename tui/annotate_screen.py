@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.style import Style
 from rich.text import Text
@@ -23,10 +23,13 @@ from annotations.model import Action, Document, DocumentInfo, Span, Status, Sugg
 from annotations.store import Store, StoreError
 from tui.article import ArticleView, Mark, article_column, mark_style
 from tui.claim_list import ClaimList
+from tui.compositor import CroppingCompositor, fits_textual
 from tui.describe import describe_norm, excerpt, span_line, status_text
-from tui.dialogs import FIELDS, ChoiceDialog, NormDialog, NormEdit, NoteDialog
 from tui.keys import KEYS, PALETTE_EXTRA, bound_keys, screen_bindings
 from tui.layer import CLAIM, ClaimGroup, Layer
+
+if TYPE_CHECKING:
+    from tui.dialogs import NormEdit
 
 T = TypeVar("T")
 
@@ -49,6 +52,9 @@ class AnnotateScreen(Screen[None]):
 
     def __init__(self, store: Store, annotator: str) -> None:
         super().__init__()
+        if fits_textual():
+            # a key redraws a few rows: render only those (see tui.compositor)
+            self._compositor = CroppingCompositor()
         self.store = store
         self.annotator = annotator
         self.labels = {label.name: label for label in store.labels()}
@@ -85,7 +91,17 @@ class AnnotateScreen(Screen[None]):
             taken.add(key)
             self.label_keys[label.name] = label.key
             bindings.append(
-                Binding(key, f"tag('{label.name}')", label.name, id=f"redline.tag.{label.name}", key_display=label.key)
+                Binding(
+                    key,
+                    f"tag('{label.name}')",
+                    label.name,
+                    id=f"redline.tag.{label.name}",
+                    key_display=label.key,
+                    # a character no widget here takes: straight to the
+                    # action (see tui.keys.PRIORITY); a named key (an arrow,
+                    # a page key) is left to the focused widget first
+                    priority=len(key) == 1,
+                )
             )
         self._bindings = BindingsMap.merge([BindingsMap(bindings), self._bindings])
 
@@ -123,6 +139,13 @@ class AnnotateScreen(Screen[None]):
             self._update_header()
             return
         self.open_index(self._start_index())
+        self.call_after_refresh(self._load_normaliser)
+
+    def _load_normaliser(self) -> None:
+        """Tagging a figure or a date normalises its value, and loading the
+        normaliser takes some 15 ms: load it just after the first frame,
+        while the annotator reads, rather than inside their first tag."""
+        import annotations.normalise  # noqa: F401
 
     def _start_index(self) -> int:
         """Where the annotator left off; else the first document not finished."""
@@ -271,12 +294,15 @@ class AnnotateScreen(Screen[None]):
         claims = layer.claims()
         self._claim_numbers = {claim.id: n for n, claim in enumerate(claims, 1)}
         if self.query_one("#claims-column").display:
+
+            def suggested() -> bool:
+                return any(s.label == CLAIM for s in layer.suggestions)
+
             if touched is None or touched.claim_spans or not self.claims.show_some(
-                touched.claim_groups(layer, self._claim_numbers), touched.outside(layer), layer.claim_groups
+                touched.claim_groups(layer, self._claim_numbers), touched.outside(layer), layer.claim_groups, suggested
             ):
                 groups, outside = layer.claim_groups()
-                suggested = any(s.label == CLAIM for s in layer.suggestions)
-                self.claims.show(groups, outside, self.document.text, self.labels, self.label_keys.get(CLAIM), suggested)
+                self.claims.show(groups, outside, self.document.text, self.labels, self.label_keys.get(CLAIM), suggested())
         title = Text("Claims ", style="bold")
         title.append(f"{len(claims)}", style="bold")
         open_count = len(layer.suggestions)
@@ -396,6 +422,8 @@ class AnnotateScreen(Screen[None]):
         def chosen(item: T | None) -> None:
             if item is not None:
                 then(item)
+
+        from tui.dialogs import ChoiceDialog  # the dialogs load when first used: a faster start
 
         self.app.push_screen(ChoiceDialog(title, [(prompt(item), item) for item in items]), chosen)
 
@@ -533,6 +561,8 @@ class AnnotateScreen(Screen[None]):
     def action_edit_norm(self) -> None:
         if not self._ready():
             return
+        from tui.dialogs import FIELDS
+
         spans = [span for span in self._spans_here() if span.label in FIELDS or span.norm]
         if not spans:
             self._say("Put the cursor on a figure or date span to edit its value.", "warning")
@@ -550,6 +580,8 @@ class AnnotateScreen(Screen[None]):
             self.refresh_layer([span.id])
             if updated is not None:
                 self._say(f"{span.label} value: {describe_norm(updated.norm) or 'none'}")
+
+        from tui.dialogs import FIELDS, NormDialog
 
         self.app.push_screen(NormDialog(title.plain, FIELDS.get(span.label, ()), span.norm), save)
 
@@ -685,6 +717,8 @@ class AnnotateScreen(Screen[None]):
         def flagged(result: str | None) -> None:
             if result is not None:
                 self._set_status("flagged", result)
+
+        from tui.dialogs import NoteDialog
 
         self.app.push_screen(NoteDialog("Flag this document: what is wrong with it?", "a note for the team", note), flagged)
 

@@ -15,6 +15,7 @@ from textual.actions import ActionParseResult
 from textual.app import App
 from textual.dom import DOMNode
 
+import tui
 from annotations.store import Store, StoreError
 from tui.annotate_screen import AnnotateScreen
 from tui.commands import ScreenCommands
@@ -64,6 +65,7 @@ class RedlineApp(App[None]):
         return AnnotateScreen(self.store, self.annotator)
 
     def on_mount(self) -> None:
+        self.call_after_refresh(tui.started)
         if self.mode == "review":
             from tui.review import ReviewScreen
 

@@ -110,6 +110,7 @@ class ClaimList(OptionList):
         claims: Iterable[tuple[int, ClaimGroup]],
         spans: Iterable[tuple[int, Span | None]],
         everything: Callable[[], tuple[list[ClaimGroup], list[Span]]],
+        suggested: Callable[[], bool] = lambda: False,
     ) -> bool:
         """What ``show`` does, when only these claims changed their members,
         (number, group), and only these spans came, went or changed outside
@@ -117,13 +118,18 @@ class ClaimList(OptionList):
         else None); the claims themselves (and so their numbers) are those
         shown. Costs what the change costs, not what the list holds.
         ``everything()`` gives what ``show`` takes (the groups and the spans
-        outside them), should the list be laid out again at another width.
-        False, changing nothing, when it cannot: then call ``show``."""
+        outside them), should the list be laid out again at another width;
+        ``suggested()`` whether a claim is suggested (the hint shown while
+        there are no claims says so). False, changing nothing, when it
+        cannot: then call ``show``."""
         if self._shown is None or not self._shown_keys or len(self._shown_keys) != len(self.options):
             return False
-        _, text, labels, tag_key, suggested = self._shown
-        if not self._laid_out_for(text) or "empty" in self._id_to_option:
+        _, text, labels, tag_key, shown_suggested = self._shown
+        if not self._laid_out_for(text):
             return False
+        has_claims = "empty" not in self._id_to_option
+        if not has_claims and suggested() != shown_suggested:
+            return False  # the hint changes: show makes it again
         claims = list(claims)
         if any(str(group.claim.id) not in self._id_to_option for _, group in claims):
             return False  # a claim not shown: only show knows where it goes
@@ -139,8 +145,8 @@ class ClaimList(OptionList):
                 changes.append(self._replace(index, option_id, key, option))
         for span_id, span in spans:
             changes.extend(self._place_outside(span_id, span, text, labels))
-        self._shown = (everything, text, labels, tag_key, suggested)
-        self._after_changes(changes, kept, was_highlighted, scroll_y, True)
+        self._shown = (everything, text, labels, tag_key, shown_suggested)
+        self._after_changes(changes, kept, was_highlighted, scroll_y, has_claims)
         return True
 
     def _laid_out_for(self, text: str) -> bool:

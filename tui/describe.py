@@ -18,8 +18,19 @@ ELLIPSIS = "…"
 
 def excerpt(text: str, limit: int = 60) -> str:
     """One line of article text, inert, shortened in the middle of nothing:
-    newlines become spaces and the end is cut with an ellipsis."""
-    flat = " ".join(inert(text).split())
+    newlines become spaces and the end is cut with an ellipsis.
+
+    Reads only as much of ``text`` as the excerpt shows: the status line
+    describes a selection on every key that extends it, and a selection
+    can be the whole article."""
+    # flattening a start of the text gives a start of the flattened text:
+    # once that is longer than the excerpt, the rest cannot change it
+    read = 4 * limit + 16
+    while True:
+        flat = " ".join(inert(text[:read]).split())
+        if len(flat) > limit or read >= len(text):
+            break
+        read *= 4
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + ELLIPSIS
 
 

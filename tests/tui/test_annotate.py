@@ -146,6 +146,26 @@ async def test_status_line_describes_spans_under_the_cursor(open_app):
         assert "figure «about 6 million people» = about 6,000,000 people" in line
 
 
+async def test_status_line_shows_the_start_of_a_selection_of_the_whole_article(open_app):
+    async with open_app() as (app, pilot, screen):
+        screen.article.select_range(0, len(BORDER))
+        await pilot.pause()
+        line = str(screen.query_one("#status-line").render())
+        assert "selected «Valdoria has moved up to 2,500 troops t…»" in line
+
+
+async def test_the_garbage_collector_is_set_back_once_the_screen_is_drawn(open_app):
+    import gc
+
+    import tui
+
+    tui.starting()  # as when the app's modules are first imported
+    assert gc.get_threshold() != tui._COLLECTOR_THRESHOLDS
+    async with open_app() as (app, pilot, screen):
+        await pilot.pause()
+        assert gc.get_threshold() == tui._COLLECTOR_THRESHOLDS
+
+
 async def test_label_added_later_tags_without_code_changes(open_app, corpus_store):
     corpus_store.add_label("quote", key="5", colour="#56b6c2")
     async with open_app() as (app, pilot, screen):
@@ -229,6 +249,25 @@ async def test_undo_and_redo_with_keys(open_app, corpus_store):
         assert layer(corpus_store, doc_id) == [("figure", "2,500 troops", "manual")]
         await pilot.press("u", "u")
         assert any("Nothing to undo" in message for message in app.said)
+
+
+async def test_label_and_undo_keys_work_from_the_claim_list_and_not_in_a_dialog(open_app, corpus_store):
+    async with open_app() as (app, pilot, screen):
+        doc_id = screen.document.id
+        select(screen, "2,500 troops")
+        await pilot.press("tab")
+        assert screen.claims.has_focus
+        await pilot.press("3")
+        assert layer(corpus_store, doc_id) == [("figure", "2,500 troops", "manual")]
+        await pilot.press("u")
+        assert layer(corpus_store, doc_id) == []
+        # in a dialog the same keys are typed, not acted on
+        await pilot.press("ctrl+y", "f")
+        assert isinstance(app.screen, NoteDialog)
+        await pilot.press("u", "1", "3", "enter")
+    assert layer(corpus_store, doc_id) == [("figure", "2,500 troops", "manual")]
+    status = corpus_store.status(doc_id, ANNOTATOR)
+    assert (status.status, status.note) == ("flagged", "u13")
 
 
 async def test_undo_tells_what_it_undid_on_the_status_line(open_app, corpus_store):

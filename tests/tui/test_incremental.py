@@ -6,6 +6,7 @@ drawing everything afresh shows (and what the database holds)."""
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from tests.tui.support import ANNOTATOR, find
 from tui.annotate_screen import AnnotateScreen
 from tui.article import ArticleView, Mark
 from tui.claim_list import ClaimList
+from tui.compositor import CroppingCompositor
 from tui.dialogs import ChoiceDialog, NormDialog
 from tui.layer import CLAIM, Layer
 from tui.text_index import LineIndex
@@ -271,6 +273,153 @@ async def test_article_after_moves_and_selections_looks_as_drawn_afresh(port_sto
         await pilot.pause()
         before = on_screen(app)
         assert await drawn_afresh(app, pilot, screen) == before
+
+
+async def test_a_list_without_claims_follows_each_change_as_a_fresh_screen_shows_it(port_store):
+    from tui.app import RedlineApp
+
+    doc_id = port_store.documents()[0].id
+    claim = find(PORT, "Local traders reported prices up 8 percent since January")
+    port_store.replace_suggestions(doc_id, "test", [("claim", *claim, 0.9, None)])
+    app = RedlineApp(port_store, ANNOTATOR)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        hint = "Or put the cursor on a suggested claim"
+        assert hint in str(screen.claims.get_option_at_index(0).prompt)
+        # spans outside every claim come and go under the hint
+        for needle, key in [("31 ships", "3"), ("950 trucks", "3"), ("Officials at the customs agency", "2")]:
+            select(screen, needle)
+            await pilot.press(key)
+            await pilot.pause()
+            before = on_screen(app)
+            assert await drawn_afresh(app, pilot, screen) == before, needle
+        select(screen, "31 ships")
+        await pilot.press("x")
+        await pilot.press("u", "ctrl+y", "u")
+        await pilot.pause()
+        before = on_screen(app)
+        assert await drawn_afresh(app, pilot, screen) == before
+        assert screen.claims.highlighted is None  # the hint is not a claim to choose
+        # the last suggested claim rejected: the hint no longer offers it
+        screen.article.move_to(claim[0] + 1)
+        await pilot.press("r")
+        await pilot.pause()
+        assert hint not in str(screen.claims.get_option_at_index(0).prompt)
+        before = on_screen(app)
+        assert await drawn_afresh(app, pilot, screen) == before
+        continued = shown(screen)
+
+    assert sorted((s.label, PORT[s.start : s.end]) for s in port_store.spans(doc_id, ANNOTATOR)) == [
+        ("figure", "31 ships"),
+        ("figure", "950 trucks"),
+        ("source", "Officials at the customs agency"),
+    ]
+    fresh = RedlineApp(port_store, ANNOTATOR)
+    async with fresh.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert shown(fresh.screen) == continued
+
+
+class Terminal:
+    """The cells a terminal shows after the app's updates: each frame's
+    update written over the last, as the app writes it to a terminal."""
+
+    def __init__(self, app, size: tuple[int, int]) -> None:
+        width, height = size
+        self.cells: list[list[tuple[str, Style | None]]] = [[(" ", None)] * width for _ in range(height)]
+        self.frames = 0
+        self.partial = 0
+        self.console = app.console
+        shown = app._display
+
+        def display(screen, renderable) -> None:
+            shown(screen, renderable)
+            if renderable is not None and screen is app.screen:
+                self.write(renderable)
+
+        app._display = display
+
+    def write(self, update) -> None:
+        from rich.segment import ControlType
+        from textual._compositor import ChopsUpdate
+
+        self.frames += 1
+        self.partial += isinstance(update, ChopsUpdate)
+        x = y = 0
+        for segment in update.__rich_console__(self.console, self.console.options):
+            if segment.control:
+                for control in segment.control:
+                    if control[0] == ControlType.CURSOR_MOVE_TO:
+                        x, y = control[1], control[2]
+                continue
+            if segment.text == "\n":
+                continue
+            for char in segment.text:
+                self.cells[y][x] = (char, segment.style)
+                x += 1
+
+    @staticmethod
+    def drawn_afresh(app) -> list[list[tuple[str, Style | None]]]:
+        """Every cell of the screen drawn as a whole, not row by row."""
+        return [
+            [(char, segment.style) for segment in strip for char in segment.text]
+            for strip in app.screen._compositor.render_strips()
+        ]
+
+
+async def test_partial_updates_leave_the_terminal_showing_what_a_full_redraw_shows(tmp_path: Path):
+    """Each frame after the first sends only the cells a change touched,
+    rendered only from the widgets over them (``tui.compositor``): the
+    terminal they are written to shows, after every key, what drawing the
+    whole screen shows."""
+    from tui.app import RedlineApp
+
+    text = "\n\n".join(PORT.replace("4,200", f"{4200 + n}") for n in range(12))
+    with Store(tmp_path / "long.db") as store:
+        store.add_document(DocumentInput(text, "long", "A long article", {}, "long.txt", tokens=next(tokenize([text]))))
+        app = RedlineApp(store, ANNOTATOR)
+        terminal = Terminal(app, (100, 24))  # from the first frame on
+        async with app.run_test(size=(100, 24), notifications=True) as pilot:
+            screen = app.screen
+            assert isinstance(screen._compositor, CroppingCompositor)
+            screen.article.cursor_blink = False
+            await pilot.pause()
+            far = [m.start() for m in re.finditer("Dock workers", text)]
+            steps: list[tuple[str, ...]] = [
+                ("right", "down", "down", "left"),
+                ("shift+right", "shift+down", "W", "W"),
+                ("3",),  # the selection tagged
+                ("escape", "pagedown", "pagedown"),
+            ]
+            for keys in steps:
+                await pilot.press(*keys)
+                await pilot.pause()
+                assert terminal.cells == terminal.drawn_afresh(app), keys
+            # a word tagged twice: the second time a notification comes
+            # over the article and the list
+            screen.article.move_to(far[1])
+            for _ in range(2):
+                await pilot.press("3")
+                await pilot.pause()
+                assert terminal.cells == terminal.drawn_afresh(app)
+            assert "Already tagged figure" in "".join(char for row in terminal.cells for char, _ in row)
+            # tags far apart, then undone: each undo scrolls the article back
+            for start in far[2:8]:
+                screen.article.move_to(start)
+                await pilot.press("3")
+            for undo in range(4):
+                await pilot.press("u")
+                await pilot.pause()
+                assert terminal.cells == terminal.drawn_afresh(app), undo
+            for keys in [("ctrl+b",), ("ctrl+b",), ("tab", "down", "down"), ("enter",), ("?",), ("escape",)]:
+                await pilot.press(*keys)
+                await pilot.pause()
+                await pilot.pause()
+                assert terminal.cells == terminal.drawn_afresh(app), keys
+            assert terminal.partial > 20
+        tagged = [text[s.start : s.end] for s in store.spans(store.documents()[0].id, ANNOTATOR)]
+    assert len(tagged) == 4 and tagged.count("Dock") == 3
 
 
 async def test_rows_drawn_together_match_rows_drawn_one_at_a_time():
