@@ -166,11 +166,13 @@ _glue_made = _Glue(0, *(np.empty(0, dtype=object) for _ in range(3)))
 def _glue(largest: int) -> _Glue:
     """Tables covering ``largest`` (below ``_GLUE_KEPT``)."""
     global _glue_made
-    if largest >= _glue_made.size:
+    glue = _glue_made
+    if largest >= glue.size:
         size = min(_GLUE_KEPT, 2 * largest + 1)
         ids = [_id(i, space) for i in range(size) for space in (False, True)]
-        _glue_made = _Glue(size, _table([_start(i) for i in range(size)]), _table([_end(i) for i in range(size)]), _table(ids))
-    return _glue_made
+        glue = _Glue(size, _table([_start(i) for i in range(size)]), _table([_end(i) for i in range(size)]), _table(ids))
+        _glue_made = glue
+    return glue
 
 
 def _table(pieces: list[bytes]) -> np.ndarray:

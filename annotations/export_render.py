@@ -82,10 +82,13 @@ def keep_freed_memory() -> None:
     default glibc gives the top of its heap back to the system once 128 kB
     of it is free, so every batch fetches its memory anew, a page fault per
     4 kB: a fifth of an export's CPU time. Kept, the memory in use stays
-    what one batch needs (the forked workers inherit the setting)."""
+    what one batch needs (the forked workers inherit the setting). The
+    setting lasts as long as the process: a command's, here."""
+    if not sys.platform.startswith("linux"):
+        return
     try:
         mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # not glibc: its own policy stands
+    except (OSError, AttributeError, TypeError):  # no mallopt (not glibc): its own policy stands
         return
     mallopt(_M_TRIM_THRESHOLD, 256 << 20)
     mallopt(_M_MMAP_THRESHOLD, 32 << 20)  # its largest: blocks up to 32 MB come from the heap

@@ -407,6 +407,20 @@ def test_token_json_of_a_long_document():
     assert objects[-1] == {"text": "end", "start": 100_000, "end": 100_003, "id": 20_000, "ws": False}
 
 
+def test_token_json_of_a_long_document_in_spacys_layout_with_wide_characters():
+    from annotations.nlp import blank
+
+    text = "Prices rose 5\u202f% in “Zürich” — 😀 said. " * 2_000  # past the tables, with 2-, 3- and 4-byte characters
+    stored = [(t.idx, t.idx + len(t)) for t in blank()(text)]
+    tokens = Tokens.from_packed(text, pack_tokens(stored))
+    assert tokens.layout and stored[-1][1] > 65_536
+    objects = [
+        {"text": text[s:e], "start": s, "end": e, "id": i, "ws": w}
+        for i, (s, e, w) in enumerate(zip(tokens.starts, tokens.ends, tokens.spaces))
+    ]
+    assert tokens_json(text, tokens).decode("utf-8") == dumps(objects)
+
+
 def test_tokens_that_miss_text_are_filled_in():
     text = "ab  cd\n"
     tokens = Tokens.cover(text, [(0, 2), (4, 6)])  # the extra space and the newline are in no token
