@@ -199,9 +199,8 @@ def _meta(task: Task) -> dict[str, Any]:
 def prodigy_spans(task: Task) -> list[dict[str, Any]]:
     text, tokens = task.document.text, task.tokens
     spans: list[dict[str, Any]] = []
-    located = iter(tokens.locate_all([span.start for span in task.spans], [span.end for span in task.spans]))
-    for span in task.spans:
-        first, last = next(located)
+    located = tokens.locate_all([span.start for span in task.spans], [span.end for span in task.spans])
+    for span, (first, last) in zip(task.spans, located):
         item: dict[str, Any] = {
             "start": span.start,
             "end": span.end,

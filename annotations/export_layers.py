@@ -8,7 +8,6 @@ so an export never holds more than a batch in memory.
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import json
 from collections.abc import Iterable, Iterator
@@ -169,11 +168,7 @@ class Tokens:
     def locate(self, start: int, end: int) -> tuple[int, int]:
         """The first and last token (inclusive, as Prodigy counts) of the
         tokens containing [start, end)."""
-        first = bisect.bisect_right(self.ends, start)
-        last = bisect.bisect_left(self.starts, end) - 1
-        if first > last:  # the span is only the space after token ``last``
-            first = last
-        return first, last
+        return self.locate_all([start], [end])[0]
 
     def locate_all(self, starts: list[int], ends: list[int]) -> list[tuple[int, int]]:
         """``locate`` for many spans at once."""
@@ -182,6 +177,7 @@ class Tokens:
         token_starts, token_ends, _ = self.arrays
         first = np.searchsorted(token_ends, starts, side="right")
         last = np.searchsorted(token_starts, ends, side="left") - 1
+        # a span that is only the space after token ``last`` gets that token
         return list(zip(np.minimum(first, last).tolist(), last.tolist()))
 
 

@@ -69,11 +69,11 @@ class DocBinWriter:
         layer = task.annotator or task.kind
         spans = []
         seen: set[tuple[int, int, str]] = set()
-        for span in task.spans:
+        located = tokens.locate_all([span.start for span in task.spans], [span.end for span in task.spans])
+        for span, (first, last) in zip(task.spans, located):
             if (span.start, span.end, span.label) in seen:
                 continue  # the same suggestion from two sources
             seen.add((span.start, span.end, span.label))
-            first, last = tokens.locate(span.start, span.end)
             new_start, new_end = tokens.starts[first], tokens.ends[last]
             if (new_start, new_end) != (span.start, span.end):
                 self.aligned.append(
