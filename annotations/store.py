@@ -75,6 +75,16 @@ def _norm(raw: str | None) -> dict[str, Any] | None:
     return None if raw is None else json.loads(raw)
 
 
+def _norm_json(norm: Any) -> str | None:
+    """A normalised value as stored: standard JSON, which has no NaN or Infinity."""
+    if norm is None:
+        return None
+    try:
+        return json.dumps(norm, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        raise StoreError(f"normalised value {_dumps(norm)} is not standard JSON (NaN or Infinity)") from None
+
+
 def pack_tokens(tokens: Iterable[tuple[int, int]]) -> bytes:
     """Token offsets as stored: little-endian uint32 start, end, start, end, ..."""
     packed = array("I", itertools.chain.from_iterable(tokens))
@@ -452,7 +462,7 @@ class Store:
                     start,
                     end,
                     origin,
-                    None if norm is None else _dumps(norm),
+                    _norm_json(norm),
                     decided_by,
                 ),
             )
@@ -517,7 +527,7 @@ class Store:
                 return None
             self.conn.execute(
                 "UPDATE spans SET norm = ?, updated_at = ? WHERE id = ?",
-                (None if norm is None else _dumps(norm), _now(), span_id),
+                (_norm_json(norm), _now(), span_id),
             )
             self._log(who, span.document_id, "set_norm", span_id, {"old": span.norm, "new": norm})
         return self.span(span_id)
@@ -648,7 +658,7 @@ class Store:
         (label, start, end, score, norm); returns how many were stored."""
         labels = {label.name: label.id for label in self.labels()}
         rows = [
-            (document_id, labels[label], start, end, source, score, None if norm is None else _dumps(norm))
+            (document_id, labels[label], start, end, source, score, _norm_json(norm))
             for label, start, end, score, norm in items
             if label in labels
         ]
@@ -821,7 +831,7 @@ class Store:
             value = payload["old"] if reverse else payload["new"]
             self.conn.execute(
                 "UPDATE spans SET norm = ?, updated_at = ? WHERE id = ?",
-                (None if value is None else _dumps(value), _now(), action.span_id),
+                (_norm_json(value), _now(), action.span_id),
             )
         elif kind == "reject_suggestion":
             label = self.label(payload["label"])
@@ -1148,7 +1158,7 @@ class Store:
                         span["start"],
                         span["end"],
                         span["origin"],
-                        None if span["norm"] is None else _dumps(span["norm"]),
+                        _norm_json(span["norm"]),
                         decided_by,
                         span["created_at"],
                         span["created_at"],
@@ -1226,7 +1236,7 @@ class Store:
                         start,
                         end,
                         origin,
-                        None if norm is None else _dumps(norm),
+                        _norm_json(norm),
                         decider,
                         created_at,
                         updated_at,

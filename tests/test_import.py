@@ -199,6 +199,11 @@ BAD_INPUTS = {
         b'{"text": "Ten ships", "spans": [{"start": 0, "end": 3, "label": "person"}], "_annotator_id": "a"}\n',
         "bad.jsonl:1: unknown label 'person' (labels: claim, date, figure, source;",
     ),
+    "norm not standard JSON": (
+        "bad.jsonl",
+        b'{"text": "Ten ships", "spans": [{"start": 0, "end": 3, "label": "figure", "norm": {"value": NaN}}], "_annotator_id": "a"}\n',
+        'bad.jsonl:1: normalised value {"value":NaN} is not standard JSON (NaN or Infinity)',
+    ),
     "unsupported format": ("bad.csv", b"text\nhello\n", "bad.csv: not a supported format (use .txt, .md or .jsonl)"),
     "spans without annotator": (
         "bad.jsonl",
