@@ -289,7 +289,7 @@ def _route(batches: Iterator[Batch], train: set[int]) -> Iterator[Batch]:
         yield batch
 
 
-def _layers(store: Store, how: Plan) -> Iterator[tuple[int, str, int | None]]:
+def _layers(store: Store, how: Plan, *, digests: bool = False) -> Iterator[tuple[int, str | None, int | None]]:
     return store.export_layers(
         how.annotator_ids,
         label_ids=how.label_ids,
@@ -297,6 +297,7 @@ def _layers(store: Store, how: Plan) -> Iterator[tuple[int, str, int | None]]:
         empty=how.empty,
         skipped=how.skipped,
         other=how.other,
+        digests=digests,
     )
 
 
@@ -304,9 +305,9 @@ def _count(store: Store, how: Plan, *, keep_hashes: bool) -> tuple[int, dict[int
     """How many lines the export writes; and, for a split, its documents."""
     total = 0
     documents: dict[int, str] = {}
-    for document_id, digest, _ in _layers(store, how):
+    for document_id, digest, _ in _layers(store, how, digests=keep_hashes):
         total += 1
-        if keep_hashes:
+        if digest is not None:
             documents[document_id] = digest
     return total, documents
 

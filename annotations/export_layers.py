@@ -279,8 +279,8 @@ class Batch:
         """The batch's tasks, in output order (its documents read)."""
         assert self.documents is not None, "read_documents first"
         spans: dict[tuple[int, str], list[ExportSpan]] = {}
-        for row in self.spans:  # Store._SPAN_SELECT's columns
-            span = ExportSpan(row[0], row[3], row[4], row[5], _norm(row[7]), row[8])
+        for row in self.spans:  # Store.layer_span_rows's columns
+            span = ExportSpan(row[0], row[3], row[4], row[5], _norm(row[6]), row[7])
             spans.setdefault((row[1], row[2]), []).append(span)
         links: dict[int, list[int]] = {}
         for claim_id, target_id in self.links:
@@ -365,7 +365,13 @@ def _read(
         batch.spans = store.layer_span_rows(document_ids, annotator_ids, label_ids)
         batch.links = [(link.claim_id, link.target_id) for link in store.layer_links(document_ids, annotator_ids)]
         batch.statuses = store.layer_statuses(document_ids, annotator_ids)
-        batch.changed = store.layer_changed_at(document_ids, annotator_ids)
+        # with every label's spans read, their own times are in their rows
+        batch.changed = changed = store.layer_changed_at(document_ids, annotator_ids, spans=label_ids is not None)
+        if label_ids is None:
+            for row in batch.spans:
+                layer = (row[1], row[2])
+                if layer not in changed or changed[layer] < row[8]:
+                    changed[layer] = row[8]
     if other == "suggestions":
         batch.suggestions = store.suggestion_rows(document_ids, label_ids)
     return batch

@@ -350,6 +350,26 @@ def test_spacy_docbin_loads_back_with_exact_spans(small_db, tmp_path):
     assert [a.line() for a in summary.aligned] == ["troops (bob) figure [19, 22) -> [18, 23)"]
 
 
+def test_a_layers_last_change_counts_its_spans_own_times(small_db, tmp_path):
+    import sqlite3
+
+    # a span changed after everything the log holds (as an import or a merge can leave it)
+    with sqlite3.connect(small_db) as conn:
+        conn.execute(
+            "UPDATE spans SET updated_at = '2030-01-02T03:04:05.000Z'"
+            " WHERE label_id = (SELECT id FROM labels WHERE name = 'date')"
+            " AND annotator_id = (SELECT id FROM annotators WHERE name = 'alice')"
+        )
+    conn.close()
+    out = tmp_path / "out.jsonl"
+    for labels in ((), ("date",), ("claim",)):
+        with Store(small_db) as store:
+            export(store, Selection(annotators=("alice",), labels=labels), "jsonl", out)
+        (line,) = read_lines(out)
+        # the layer's last change, whichever of its labels go out
+        assert line["meta"]["updated_at"] == "2030-01-02T03:04:05.000Z", labels
+
+
 def test_spacy_alignment_matches_spacys_expand_mode():
     import spacy
 
