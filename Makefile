@@ -11,7 +11,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
+# the C speed-ups are built by the install: edits to them need it again
+$(STAMP): pyproject.toml setup.py annotations/_speedups.c | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	touch $(STAMP)
 
@@ -29,4 +30,4 @@ screenshot: $(STAMP)
 	$(BIN)/python -m tui.screenshot docs/screenshot.svg
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info annotations/*.so

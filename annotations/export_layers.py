@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from annotations.model import Status
+from annotations.speedups import compiled
 from annotations.store import Store
 
 BATCH_DOCUMENTS = 200
@@ -44,9 +45,11 @@ class Tokens:
 
     Tokens in spaCy's layout (back to back or one space apart, as the store
     holds them) are kept as arrays, which is what an export line needs; the
-    lists are made only when asked for."""
+    lists are made only when asked for. Tokens from the store stay packed
+    until something asks for them: an export line's token objects are
+    written from the packed form itself (``export_formats.tokens_json``)."""
 
-    __slots__ = ("_lists", "_arrays", "layout", "json")
+    __slots__ = ("_packed", "_lists", "_arrays", "_layout", "json")
 
     def __init__(
         self,
@@ -55,19 +58,40 @@ class Tokens:
         spaces: list[bool] | None = None,
         *,
         arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+        packed: tuple[str, bytes] | None = None,
     ) -> None:
-        assert (arrays is None) != (starts is None or ends is None or spaces is None), "lists or arrays"
-        self._lists = None if starts is None or ends is None or spaces is None else (starts, ends, spaces)
+        lists = None if starts is None or ends is None or spaces is None else (starts, ends, spaces)
+        assert [lists, arrays, packed].count(None) == 2, "lists, arrays or packed"
+        self._packed = packed
+        self._lists = lists
         self._arrays = arrays
-        self.layout = arrays is not None
-        """Whether the tokens are in spaCy's layout (made by ``from_packed``):
-        then ``words_joined`` cuts the words out all at once."""
+        self._layout: bool | None = True if arrays is not None else False if lists is not None else None
+        """Whether the tokens are in spaCy's layout; None while packed and not looked at."""
         self.json: bytes | None = None
         """Prodigy's token objects as UTF-8 JSON, made once per document and shared by its lines."""
 
     @classmethod
     def from_packed(cls, text: str, packed: bytes) -> Tokens:
-        """From tokens as the store packs them (little-endian uint32 start, end, ...)."""
+        """From tokens as the store packs them (little-endian uint32 start,
+        end, ...), unpacked when first needed."""
+        return cls(packed=(text, packed))
+
+    @property
+    def packed(self) -> tuple[str, bytes] | None:
+        """The text and its packed tokens, while not unpacked yet."""
+        return self._packed
+
+    def packed_in_layout(self) -> None:
+        """Note that the packed tokens were found in spaCy's layout (by
+        whoever wrote their JSON from them), so that finding a span's tokens
+        needs no more than their offsets."""
+        self._layout = True
+
+    def _unpack(self) -> None:
+        if self._packed is None:
+            return
+        text, packed = self._packed
+        self._packed = None
         offsets = np.frombuffer(packed, dtype="<u4").astype(np.int64)
         starts, ends = offsets[0::2], offsets[1::2]
         if len(starts) and starts[0] == 0 and len(text) - 1 <= ends[-1] <= len(text) and (ends > starts).all():
@@ -78,8 +102,17 @@ class Tokens:
                 codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
                 spaced = np.concatenate((gaps == 1, [trailing == 1]))
                 if (codes[ends[spaced]] == 32).all():
-                    return cls(arrays=(starts, ends, spaced))
-        return cls.cover(text, zip(starts.tolist(), ends.tolist()))
+                    self._arrays, self._layout = (starts, ends, spaced), True
+                    return
+        covered = Tokens.cover(text, zip(starts.tolist(), ends.tolist()))
+        self._lists, self._layout = covered.lists, False
+
+    @property
+    def layout(self) -> bool:
+        """Whether the tokens are in spaCy's layout (back to back or one
+        space apart): then ``words_joined`` cuts the words out all at once."""
+        self._unpack()
+        return bool(self._layout)
 
     @classmethod
     def cover(cls, text: str, stored: Iterable[tuple[int, int]]) -> Tokens:
@@ -109,15 +142,16 @@ class Tokens:
     @property
     def lists(self) -> tuple[list[int], list[int], list[bool]]:
         """Starts, ends and spaces as lists."""
+        self._unpack()
         if self._lists is None:
-            assert self._arrays is not None
-            self._lists = tuple(array.tolist() for array in self._arrays)  # type: ignore[assignment]
+            self._lists = tuple(array.tolist() for array in self.arrays)  # type: ignore[assignment]
         assert self._lists is not None
         return self._lists
 
     @property
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Starts, ends (int64) and spaces (bool) as arrays."""
+        self._unpack()
         if self._arrays is None:
             starts, ends, spaces = self.lists
             self._arrays = (np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64), np.array(spaces, dtype=bool))
@@ -136,6 +170,7 @@ class Tokens:
         return self.lists[2]
 
     def __len__(self) -> int:
+        self._unpack()
         return len(self._arrays[0]) if self._arrays is not None else len(self.lists[0])
 
     def words_joined(self, text: str, data: bytes, separator: int) -> bytes:
@@ -174,7 +209,13 @@ class Tokens:
         """``locate`` for many spans at once."""
         if not starts:
             return []
-        token_starts, token_ends, _ = self.arrays
+        if self._packed is not None and self._layout:  # the stored tokens are the tokens
+            if compiled is not None:
+                return compiled.token_bounds(self._packed[1], starts, ends)
+            offsets = np.frombuffer(self._packed[1], dtype="<u4")
+            token_starts, token_ends = offsets[0::2], offsets[1::2]
+        else:
+            token_starts, token_ends, _ = self.arrays
         first = np.searchsorted(token_ends, starts, side="right")
         last = np.searchsorted(token_starts, ends, side="left") - 1
         # a span that is only the space after token ``last`` gets that token
@@ -189,7 +230,7 @@ class ExportSpan(NamedTuple):
     label: str
     start: int
     end: int
-    norm: dict[str, Any] | None
+    norm: StoredJSON | None
     decided_by: str | None
     """In the adjudicated layer: the reviewer who decided."""
 
@@ -200,13 +241,27 @@ class ExportSuggestion(NamedTuple):
     label: str
     start: int
     end: int
-    norm: dict[str, Any] | None
+    norm: StoredJSON | None
     source: str
     score: float | None
 
 
-def _norm(raw: str | None) -> dict[str, Any] | None:
-    return None if raw is None else json.loads(raw)
+class StoredJSON:
+    """A value as the database holds it, JSON text: an export line writes
+    it out as it is (``export_formats.json_bytes``), without parsing it.
+    (Not a tuple or dataclass, which JSON encoders write as arrays or objects.)"""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def value(self) -> Any:
+        return json.loads(self.text)
+
+
+def _norm(raw: str | None) -> StoredJSON | None:
+    return None if raw is None else StoredJSON(raw)
 
 
 @dataclass

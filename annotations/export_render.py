@@ -117,8 +117,10 @@ class Renderer:
         self.line = line
         self.outputs = outputs
         self.workers = workers
-        self.queued = 2 * workers
-        """Batches queued for the workers: two each, so they never wait for the reader."""
+        self.queued = 4 * workers
+        """Batches queued for the workers: four each, so that they do not run
+        out while this process makes a batch's lines itself (with two, a
+        worker stood idle a fifth of the time)."""
         self.pool: Pool | None = None
         self.shared: mmap.mmap | None = None
 

@@ -169,6 +169,8 @@ def test_hashes_are_stable_and_the_task_hash_tells_layers_apart(small_db, tmp_pa
     alice, bob = (r for r in first if r["meta"]["key"] == "troops")
     assert alice["_input_hash"] == bob["_input_hash"]
     assert alice["_task_hash"] != bob["_task_hash"]
+    # the values every version so far has written: a task keeps its hash across releases
+    assert (alice["_input_hash"], alice["_task_hash"], bob["_task_hash"]) == (-1122502048, -1126326220, 1645465387)
 
 
 def test_default_is_every_annotator_one_line_each_in_corpus_order(small_db, tmp_path):
