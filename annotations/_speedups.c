@@ -203,7 +203,7 @@ static PyObject *token_objects(PyObject *module, PyObject *const *args, Py_ssize
         if (end <= start || (Py_ssize_t)end > length) {
             Py_RETURN_NONE;
         }
-        if (start != last_end && !(start == last_end + 1 && i > 0 && PyUnicode_READ(kind, data, last_end) == ' ')) {
+        if (start != last_end && !((uint64_t)start == (uint64_t)last_end + 1 && i > 0 && PyUnicode_READ(kind, data, last_end) == ' ')) {
             Py_RETURN_NONE;
         }
         last_end = end;
@@ -283,8 +283,15 @@ static PyObject *token_bounds(PyObject *module, PyObject *const *args, Py_ssize_
         return NULL;
     }
     for (Py_ssize_t i = 0; i < spans; i++) {
-        long long start = PyLong_AsLongLong(PyList_GET_ITEM(args[1], i));
-        long long end = PyLong_AsLongLong(PyList_GET_ITEM(args[2], i));
+        PyObject *start_item = PyList_GET_ITEM(args[1], i), *end_item = PyList_GET_ITEM(args[2], i);
+        /* ints only: converting anything else could run Python code that changes the lists */
+        if (!PyLong_Check(start_item) || !PyLong_Check(end_item)) {
+            PyErr_SetString(PyExc_TypeError, "token_bounds() takes lists of ints");
+            Py_DECREF(bounds);
+            return NULL;
+        }
+        long long start = PyLong_AsLongLong(start_item);
+        long long end = PyLong_AsLongLong(end_item);
         if ((start == -1 || end == -1) && PyErr_Occurred()) {
             Py_DECREF(bounds);
             return NULL;

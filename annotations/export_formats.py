@@ -41,7 +41,7 @@ def json_bytes(value: Any) -> bytes:
         data = orjson.dumps(value, default=_stored_json)
     except orjson.JSONEncodeError:
         return _escape_line_breaks(
-            json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=StoredJSON.value)
+            json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_stored_value)
         ).encode("utf-8")
     for character, escaped in _LINE_BREAKS_UTF8:
         if character in data:  # rarely true
@@ -59,11 +59,18 @@ def _stored_json(value: Any) -> Any:
     raise TypeError(f"not JSON: {type(value).__name__}")
 
 
+def _stored_value(value: Any) -> Any:
+    """The standard encoder's hook: JSON text from the database, parsed."""
+    if isinstance(value, StoredJSON):
+        return value.value()
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
 def _ascii_json(value: Any) -> str:
     """Compact JSON with anything past ASCII escaped, as ``json.dumps`` writes
     it by default (what task hashes have always been taken of)."""
     data = orjson.dumps(value)
-    if data.isascii():  # label names always are
+    if data.isascii() and b"\x7f" not in data:  # label names always are (json.dumps escapes DEL, orjson not)
         return data.decode("ascii")
     return json.dumps(value, separators=(",", ":"))
 
