@@ -36,7 +36,8 @@ def json_bytes(value: Any) -> bytes:
     """``dumps`` in UTF-8, written by orjson, five times faster than the
     standard encoder (which writes what orjson refuses, such as an integer
     past 64 bits). Floats may be written differently (``1e-05`` as
-    ``0.00001``), the same number to any reader."""
+    ``0.00001``), the same number to any reader; NaN and infinities, which
+    JSON has not, as null. ``StoredJSON`` values go in as they are."""
     try:
         data = orjson.dumps(value, default=_stored_json)
     except orjson.JSONEncodeError:

@@ -209,13 +209,9 @@ class Tokens:
         """``locate`` for many spans at once."""
         if not starts:
             return []
-        if self._packed is not None and self._layout:  # the stored tokens are the tokens
-            if compiled is not None:
-                return compiled.token_bounds(self._packed[1], starts, ends)
-            offsets = np.frombuffer(self._packed[1], dtype="<u4")
-            token_starts, token_ends = offsets[0::2], offsets[1::2]
-        else:
-            token_starts, token_ends, _ = self.arrays
+        if self._packed is not None and self._layout and compiled is not None:
+            return compiled.token_bounds(self._packed[1], starts, ends)  # the stored tokens are the tokens
+        token_starts, token_ends, _ = self.arrays
         first = np.searchsorted(token_ends, starts, side="right")
         last = np.searchsorted(token_starts, ends, side="left") - 1
         # a span that is only the space after token ``last`` gets that token
