@@ -28,8 +28,9 @@ _LINE_BREAKS = ("\x85", "\u2028", "\u2029")
 
 
 def dumps(value: Any) -> str:
-    """Compact JSON on one line, whatever the reader counts as a line end."""
-    return _escape_line_breaks(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+    """Compact JSON on one line, whatever the reader counts as a line end,
+    by the standard encoder (``json_bytes`` is the fast way)."""
+    return _escape_line_breaks(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_stored_value))
 
 
 def json_bytes(value: Any) -> bytes:
@@ -41,9 +42,7 @@ def json_bytes(value: Any) -> bytes:
     try:
         data = orjson.dumps(value, default=_stored_json)
     except orjson.JSONEncodeError:
-        return _escape_line_breaks(
-            json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_stored_value)
-        ).encode("utf-8")
+        return dumps(value).encode("utf-8")
     for character, escaped in _LINE_BREAKS_UTF8:
         if character in data:  # rarely true
             data = data.replace(character, escaped)
