@@ -367,6 +367,9 @@ class ArticleView(TextArea):
         self._styles_cache = _KeyedStylesCache(self.line_key, ROWS_KEPT)
         self._drawing: tuple | None = None
         """While the pane draws: what ``_drawing_state`` read when it began."""
+        self._loaded = 0
+        """How many texts were loaded: part of every drawn row's key, so a row
+        of one article is never taken for the same row of the next."""
         self._theme_applied = None
 
     # -- size ----------------------------------------------------------------
@@ -397,9 +400,15 @@ class ArticleView(TextArea):
         self.lines = LineIndex(text)
         self.tokens = TokenIndex(text, tokens)
         self._mark_rows = {}
+        self._loaded += 1
         self.selection = Selection.cursor((0, 0))
         self.scroll_home(animate=False)
         self.notify_style_update()
+        # every row shows new text: Textual keeps each finished row by its
+        # place in the pane and the screen redraws only what is refreshed,
+        # so a row that no mark or selection touches in either article
+        # would otherwise still show the last article's text there
+        self.refresh()
 
     def set_marks(self, marks: Iterable[Mark]) -> None:
         """Draw these marks instead of the previous ones; only the lines whose
@@ -489,7 +498,7 @@ class ArticleView(TextArea):
         whether the cursor is drawn)."""
         # the width the text was last wrapped at (not yet the new width while
         # a resize is under way)
-        frame = (self.size, self.wrapped_document._width, self.scroll_offset.x, self.theme, self.has_focus)
+        frame = (self._loaded, self.size, self.wrapped_document._width, self.scroll_offset.x, self.theme, self.has_focus)
         return self.scroll_offset, frame, self.selection, self._draw_cursor
 
     def line_key(self, y: int) -> tuple:
