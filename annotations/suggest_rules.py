@@ -90,8 +90,25 @@ IRREGULAR_PLURALS = frozenset(
     "people cattle children men women police staff personnel livestock sheep fish deer aircraft feet teeth"
     " mice geese data media criteria crew troops militia clergy".split()
 )
+# reporting verbs that are also plural nouns ("member states of", "police reports were")
+NOUN_OR_VERB = frozenset("states reports notes claims estimates shows finds projects calls".split())
+# after such a word, words that show it is a noun; "says", "adds" and the like are never nouns
+AFTER_A_PLURAL_NOUN = AFTER_A_NOUN | frozenset("like such including where during across around throughout".split())
+# reflexives after a verb: "found itself" reports nothing
+REFLEXIVES = frozenset("itself himself herself themselves myself ourselves yourself".split())
+# lower-case nouns ending in -ly (other -ly words are adverbs: "bluntly", "also")
+LY_NOUNS = frozenset("family assembly ally rally supply monopoly anomaly belly bully fly lily jelly".split())
+# reporting verbs that come before their source after a comma ("…, said Ana Ruiz."), and take no object
+INVERTING = frozenset("said says added adds wrote writes asked asks explained recalled insisted argued warned".split())
+# words that open a sentence before a comma without being its subject ("Meanwhile, Lind, …, said")
+DISCOURSE = frozenset(
+    "meanwhile still however instead separately similarly later earlier now then also finally first again"
+    " moreover indeed nonetheless nevertheless likewise overall ultimately otherwise besides yet so thus"
+    " hence meantime regardless afterward afterwards today yesterday".split()
+)
 TIME_UNITS = frozenset("years months weeks days hours minutes decades seconds".split())
-QUOTES = frozenset('"\'“”‘’')
+# one-character quotes, and the typewriter pairs of some wires' copy (''We need…,'' she said)
+QUOTES = frozenset(('"', "'", "“", "”", "‘", "’", "''", "``"))
 POSSESSIVES = frozenset(("'s", "'", "’s", "’", "&"))
 _EMPTY: frozenset[str] = frozenset()
 
@@ -103,6 +120,10 @@ _DAY_NUMBER = re.compile(r"^(?:[12]?\d|3[01])(?:st|nd|rd|th)?$")
 _CLOCK = re.compile(r"^(?:[01]?\d|2[0-3])[:.][0-5]\d(?:am|pm)?$|^(?:1[0-2]|0?\d)(?:am|pm)$", re.IGNORECASE)
 _HOUR = re.compile(r"^(?:1[0-2]|0?\d)(?:[:.][0-5]\d)?$")
 _ONE = frozenset({"one", "1", "a", "an"})
+# a title, an initial, an acronym or a web address inside a name: "Sen.", "R.", "U.S.", "F.A.A.", "Factcheck.org"
+_NAME_WITH_STOPS = re.compile(
+    r"^(?:[A-Z][a-z]{0,4}\.)+$|^(?:[A-Z]\.){2,}[A-Za-z]?$|^[A-Za-z][\w-]*\.(?:com|org|net|gov|edu)$"
+)
 # what a number word's text can be (Lexicon.number_form)
 _FORM_YEAR, _FORM_CLOCK, _FORM_HOUR, _FORM_DECADE, _FORM_DAY, _FORM_DIGITS, _FORM_ATTACHED_SCALE = (
     1, 2, 4, 8, 16, 32, 64
@@ -255,6 +276,7 @@ class Lexicon:
         self.lower_of: dict[int, str] = {}
         """Each word's lower case (spaCy's LOWER is ``str.lower``)."""
         self._punct: dict[int, bool] = {}
+        self._name_words: dict[int, bool] = {}
         self._forms: dict[int, int] = {}
 
     def learn(self, orth: int) -> None:
@@ -304,6 +326,13 @@ class Lexicon:
             mask = _mask(labels)
             bits = self.bits_of[labels] = tuple(bit for bit in _BITS if mask & bit)
         return bits
+
+    def name_word(self, orth: int) -> bool:
+        """A word with full stops that can be part of a name ("Sen.", "U.S.", "Factcheck.org")."""
+        known = self._name_words.get(orth)
+        if known is None:
+            known = self._name_words[orth] = bool(_NAME_WITH_STOPS.match(self.text_of[orth]))
+        return known
 
     def is_punct(self, orth: int) -> bool:
         punct = self._punct.get(orth)
@@ -1066,8 +1095,10 @@ def _sources(
             word = lows[i]
             if word == "called" and lows[i + 1] in ("for", "on", "off", "up", "in", "out"):
                 continue  # "called for": a demand
-            if word.endswith("s") and lows[i + 1] in AFTER_A_NOUN:
-                continue  # "member states of", "reports were": a noun, not a verb
+            if word in NOUN_OR_VERB and (lows[i + 1] in AFTER_A_PLURAL_NOUN or _counted_before(tokens, i)):
+                continue  # "member states of", "reports were", "six states": a noun, not a verb
+            if lows[i + 1] in REFLEXIVES:
+                continue  # "the bank has found itself": no report
             span = _source_of_verb(tokens, i, sent_start, sent_end, taken)
             if span is not None or _pronoun_before(tokens, i, sent_start):
                 attributed.add(sentence)
@@ -1076,10 +1107,24 @@ def _sources(
     return found, attributed
 
 
+def _counted_before(tokens: _Tokens, i: int) -> bool:
+    """A number or a quantifier before token i: "six states", "many reports"."""
+    before = tokens.lows[i - 1] if i > 0 else ""
+    return i - 1 in tokens.numbers or tokens.has(i - 1, "NUMBER") or before in (
+        "many", "several", "other", "some", "all", "both", "few", "these", "those", "two"
+    )
+
+
 def _pronoun_before(tokens: _Tokens, verb: int, sent_start: int) -> bool:
     lows = tokens.lows
     j = _skip_back(tokens, verb - 1, sent_start)
     return j >= sent_start and lows[j] in PRONOUNS
+
+
+def _adverb(tokens: _Tokens, i: int) -> bool:
+    """A lower-case -ly word that is not a noun: "bluntly", "repeatedly"."""
+    word = tokens.lows[i]
+    return len(word) > 4 and word.endswith("ly") and word not in LY_NOUNS and tokens.is_lower(i)
 
 
 _DATE_WORDS = frozenset(("WEEKDAY", "DATE_WORD", "PERIOD", "MONTH", "PART_OF_DAY"))
@@ -1087,13 +1132,23 @@ _DATE_PARTS = frozenset(("DATE_MODIFIER", "WEEKDAY", "MONTH", "PERIOD", "DATE_WO
 
 
 def _skip_back(tokens: _Tokens, j: int, sent_start: int) -> int:
-    """Move left over adverbs, auxiliaries and a date between a source and its verb."""
+    """Move left over adverbs, auxiliaries, a date and a parenthesis between a
+    source and its verb ("Sen. Ann Vey (R-Ohio) told", "Lind — who chairs it — said")."""
     lows = tokens.lows
     get = tokens.classes.get
     while j >= sent_start:
-        if lows[j] in BETWEEN_SOURCE_AND_VERB:
+        word = lows[j]
+        if word in BETWEEN_SOURCE_AND_VERB or _adverb(tokens, j):
             j -= 1
             continue
+        if word in (")", "—", "--"):
+            opener = "(" if word == ")" else word
+            k = j - 1
+            while k > sent_start and j - k <= 30 and lows[k] != opener and tokens.word(k) not in QUOTES:
+                k -= 1
+            if k > sent_start and lows[k] == opener and _np_word(tokens, k - 1):
+                return k - 1
+            break
         if not get(j, _EMPTY).isdisjoint(_DATE_WORDS):
             k = j - 1
             while k >= sent_start and not get(k, _EMPTY).isdisjoint(_DATE_PARTS):
@@ -1122,6 +1177,13 @@ def _source_of_verb(
     if tokens.word(j) in QUOTES or (tokens.word(j) == "," and j - 1 >= sent_start and tokens.word(j - 1) in QUOTES):
         # '"…," said Professor Leon Baptiste': the source follows
         return _np_forward(tokens, verb + 1, sent_end, taken)
+    if tokens.word(j) == "," and lows[verb] in INVERTING:
+        # "Tariffs will not help, said Ana Ruiz, an economist.": the source follows, and ends its clause
+        span = _np_forward(tokens, verb + 1, sent_end, taken)
+        if span is not None and _ends_clause(tokens, span[1], sent_end) and (
+            tokens.title(span[0]) or lows[span[0]] in DETERMINERS or tokens.title(span[0] + 1)
+        ):
+            return span
     j = _skip_back(tokens, j, sent_start)
     if j < sent_start:
         return None
@@ -1134,6 +1196,11 @@ def _source_of_verb(
         # "Hale … has worked at the port for 22 years and says": the sentence's subject
         return _subject(tokens, sent_start, verb, taken)
     return _np_backward(tokens, j, sent_start, taken)
+
+
+def _ends_clause(tokens: _Tokens, i: int, sent_end: int) -> bool:
+    """Token i ends a clause: the sentence's end, its punctuation, or a relative pronoun."""
+    return i >= sent_end or tokens.lows[i] in (",", ".", ";", "(", "who", "—", "--") or tokens.word(i) in QUOTES
 
 
 def _passive_by(tokens: _Tokens, verb: int, sent_end: int) -> int | None:
@@ -1160,7 +1227,7 @@ def _source_before_appositives(
     """"A spokesman for the company, Pieter Vos, said": the phrase before the appositives."""
     commas = [comma]
     k = comma - 1
-    while k >= sent_start and comma - k <= 14 and len(commas) < 4:
+    while k >= sent_start and comma - k <= 40 and len(commas) < 4:
         word = tokens.word(k)
         if word == ",":
             commas.append(k)
@@ -1173,9 +1240,11 @@ def _source_before_appositives(
     first_comma = commas[-1]
     if all(tokens.word(m) != "," for m in range(sent_start, first_comma)):
         span = _np_backward(tokens, first_comma - 1, sent_start, taken)
-        if span is not None:
+        opens = span is not None and all(tokens.word(m) in QUOTES for m in range(sent_start, span[0]))
+        if opens and span is not None and not (span[1] - span[0] == 1 and tokens.lows[span[0]] in DISCOURSE):
             return span
-    return _np_backward(tokens, commas[1] - 1, sent_start, taken)
+    # "Sen. Ann Vey (R-Ohio), a member of the panel, said": past the parenthesis
+    return _np_backward(tokens, _skip_back(tokens, commas[1] - 1, sent_start), sent_start, taken)
 
 
 def _subject(tokens: _Tokens, sent_start: int, limit: int, taken: list[bool]) -> tuple[int, int] | None:
@@ -1199,14 +1268,14 @@ def _np_word(tokens: _Tokens, i: int) -> bool:
     lows = tokens.lows
     get = tokens.classes.get
     if not tokens.alpha(i):
-        return False
+        return 0 <= i < tokens.n and tokens._lexicon.name_word(tokens.orths[i])
     word = lows[i]
     if word in PRONOUNS or word in DETERMINERS or word in NP_PREPOSITIONS or word == "in" or tokens.stop(i):
         return False
     cats = get(i, _EMPTY)
     if cats and not cats.isdisjoint(_NOT_IN_SOURCE):
         return tokens.title(i) and "SOURCE_BEFORE" not in cats  # "Estravia Today", "Labour Day Committee"
-    return True
+    return not _adverb(tokens, i)
 
 
 def _np_backward(tokens: _Tokens, end: int, sent_start: int, taken: list[bool]) -> tuple[int, int] | None:

@@ -149,6 +149,33 @@ def test_sources(nlp, sentence, expected):
 
 
 @pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        # the source after the quotation or the clause it tags, typewriter quotes included
+        ("''We need more time,'' said Ms. Okafor, referring to the audit.", ["Ms. Okafor"]),
+        ("Tolls will not fall, said Dana Whitcombe, a transport economist.", ["Dana Whitcombe"]),
+        ("But, said Ferreira, the count was never finished.", ["Ferreira"]),
+        ('"It was overdue," Halvorsen says.', ["Halvorsen"]),
+        ("Over the past decade, Brisco says, fares have doubled.", ["Brisco"]),
+        # titles, initials and acronyms with full stops belong to the name
+        ("Sen. Lorna T. Pike told the committee the bill was dead.", ["Sen. Lorna T. Pike"]),
+        ("The jet has flown 333 hours, according to F.A.A. records.", ["F.A.A. records"]),
+        # past a parenthesis or dashes between the source and the verb
+        ("Rep. Hal Moss (D-Ore.) told reporters the vote would wait.", ["Rep. Hal Moss"]),
+        ("Okafor — who chairs the panel — said the audit was late.", ["Okafor"]),
+        # a long appositive, and a clause before the name
+        ("Rates held, and Ines Navarro, the chief economist at a Lisbon bank who advised the board,"
+         " said cuts were unlikely.", ["Ines Navarro"]),
+        ("Meanwhile, Tarek Aziz, a port official, said the cranes were idle.", ["Tarek Aziz"]),
+        # an adverb before the verb is not part of the source
+        ("The miners have flatly denied it.", ["The miners"]),
+    ],
+)
+def test_sources_as_reporters_write_them(nlp, sentence, expected):
+    assert sorted(texts(nlp, sentence, "source")) == sorted(expected)
+
+
+@pytest.mark.parametrize(
     "sentence",
     [
         "She said the vote was close.",  # pronouns are never sources
@@ -156,6 +183,8 @@ def test_sources(nlp, sentence, expected):
         "Member states of the alliance are discussing aid.",  # a noun, not the verb "states"
         "About 6.2% of patients on velorstat reported dizziness.",
         "The decision, announced at 2 p.m., was expected.",
+        "The rebels captured two states during the offensive.",  # "states" after a number is a noun
+        "The agency has found itself short of staff.",  # "found itself" reports nothing
     ],
 )
 def test_not_sources(nlp, sentence):
