@@ -4,7 +4,7 @@
 -- PRAGMA user_version to the version below; older databases are brought
 -- up to it by the numbered steps in annotations/migrations.py.
 --
--- schema-version: 2
+-- schema-version: 3
 --
 -- Offsets everywhere are Python str indices (Unicode code points) into
 -- documents.text, half-open [start_char, end_char).
@@ -173,4 +173,28 @@ END;
 CREATE TABLE IF NOT EXISTS settings (
     name  TEXT PRIMARY KEY,
     value TEXT NOT NULL
+);
+
+-- span categorizers trained by `redline train`, one row a run: the folder
+-- the pipeline is saved in (beside the database), what it learnt from and
+-- how it scored on the documents held out for it
+CREATE TABLE IF NOT EXISTS models (
+    id          INTEGER PRIMARY KEY,
+    -- the run's name (its start time, local) and absolute folder
+    name        TEXT    NOT NULL UNIQUE,
+    path        TEXT    NOT NULL UNIQUE,
+    -- JSON array of the layers trained on: annotator names, 'gold'
+    layers      TEXT    NOT NULL CHECK (json_valid(layers)),
+    train_documents INTEGER NOT NULL,
+    dev_documents   INTEGER NOT NULL,
+    train_spans     INTEGER NOT NULL,
+    -- the last entry of the action log when the annotations were read
+    last_action_id  INTEGER NOT NULL,
+    steps       INTEGER NOT NULL,
+    seconds     REAL    NOT NULL,
+    -- JSON: per label and overall, precision, recall and F1 on the dev
+    -- documents, of the model and of the rules, and the labels the model
+    -- suggests beside the rules (those it does better)
+    scores      TEXT    NOT NULL CHECK (json_valid(scores)),
+    created_at  TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );

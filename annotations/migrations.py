@@ -13,6 +13,8 @@ import sqlite3
 STEPS: dict[int, list[str]] = {
     # 1 -> 2: the adjudicated layer records its reviewer; settings (added by schema.sql)
     1: ["ALTER TABLE spans ADD COLUMN decided_by INTEGER REFERENCES annotators (id)"],
+    # 2 -> 3: trained models (the models table, added by schema.sql); nothing else changes
+    2: [],
 }
 
 

@@ -158,3 +158,25 @@ class DocumentInput:
     """How many bytes of its file it took up, for progress bars."""
     digest: str = ""
     """SHA-256 of the text once computed (the store computes it when empty)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TrainedModel:
+    """A span categorizer ``redline train`` made: one row of the models table."""
+
+    id: int
+    name: str
+    """The run's name: when it started, local time (``2025-06-15-140322``)."""
+    path: str
+    """The pipeline's folder (absolute), which ``spacy.load`` opens."""
+    layers: list[str]
+    train_documents: int
+    dev_documents: int
+    train_spans: int
+    last_action_id: int
+    """The action log's last entry when the annotations were read."""
+    steps: int
+    seconds: float
+    scores: dict[str, Any]
+    """``annotations.train`` writes it: dev scores of the model and the rules, and the model's labels."""
+    created_at: str = ""

@@ -35,6 +35,7 @@ from annotations.model import (
     Span,
     Status,
     Suggestion,
+    TrainedModel,
 )
 
 if TYPE_CHECKING:
@@ -647,6 +648,10 @@ class Store:
             params += [who.id, who.id]
         rows = self._rows(sql + " ORDER BY g.start_char, g.end_char DESC, l.position", params)
         return [self._suggestion(row) for row in rows]
+
+    def suggestion_sources(self) -> set[str]:
+        """Every source that has suggestions stored."""
+        return {row[0] for row in self._rows("SELECT DISTINCT source FROM suggestions")}
 
     def replace_suggestions(
         self,
@@ -1477,6 +1482,75 @@ class Store:
                 self.conn.execute(
                     "UPDATE spans SET decided_by = ? WHERE id = ? AND decided_by IS NULL", (who.id, span_id)
                 )
+
+    # -- trained models -------------------------------------------------------
+
+    _MODEL_SELECT = (
+        "SELECT id, name, path, layers, train_documents, dev_documents, train_spans, last_action_id,"
+        " steps, seconds, scores, created_at FROM models"
+    )
+
+    @staticmethod
+    def _model(row: sqlite3.Row) -> TrainedModel:
+        return TrainedModel(
+            row[0], row[1], row[2], json.loads(row[3]), row[4], row[5], row[6], row[7], row[8], row[9],
+            json.loads(row[10]), row[11],
+        )
+
+    def add_model(
+        self,
+        name: str,
+        path: str,
+        layers: list[str],
+        *,
+        train_documents: int,
+        dev_documents: int,
+        train_spans: int,
+        last_action_id: int,
+        steps: int,
+        seconds: float,
+        scores: dict[str, Any],
+    ) -> TrainedModel:
+        """Record a trained model (its folder is already in place)."""
+        with self.transaction():
+            cursor = self.conn.execute(
+                "INSERT INTO models (name, path, layers, train_documents, dev_documents, train_spans,"
+                " last_action_id, steps, seconds, scores) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    name, path, _dumps(layers), train_documents, dev_documents, train_spans, last_action_id,
+                    steps, seconds, json.dumps(scores, allow_nan=False),
+                ),
+            )
+            model_id = cursor.lastrowid
+        row = self.conn.execute(self._MODEL_SELECT + " WHERE id = ?", (model_id,)).fetchone()
+        return self._model(row)
+
+    def models(self) -> list[TrainedModel]:
+        """Every trained model, oldest first."""
+        return [self._model(row) for row in self._rows(self._MODEL_SELECT + " ORDER BY id")]
+
+    def model_by_path(self, path: str) -> TrainedModel | None:
+        row = self.conn.execute(self._MODEL_SELECT + " WHERE path = ?", (path,)).fetchone()
+        return None if row is None else self._model(row)
+
+    def count_spans(self, annotator: str) -> int:
+        """How many spans an annotator's layer (or the gold layer) holds; 0 for a name not in the database."""
+        return self._one(
+            "SELECT count(*) FROM spans s JOIN annotators a ON a.id = s.annotator_id WHERE a.name = ?",
+            (annotator,),
+        )
+
+    def uncertainty(self) -> dict[int, float]:
+        """Per document with scored suggestions, how unsure the model is: the
+        mean over them of 1 - |2 x score - 1| (1 for scores of 0.5, 0 for
+        scores of 0 or 1), as Prodigy's "prefer uncertain" ranks."""
+        return {
+            document_id: value
+            for document_id, value in self._rows(
+                "SELECT document_id, avg(1 - abs(2 * score - 1)) FROM suggestions"
+                " WHERE score IS NOT NULL GROUP BY document_id"
+            )
+        }
 
     # -- summaries ------------------------------------------------------------
 

@@ -90,6 +90,13 @@ class SuggestConfig:
     """Run the rules beside the model."""
     patterns: str | None = None
     """The rules' patterns file; None for the built-in one."""
+    model_labels: frozenset[str] | None = None
+    """With the rules, the labels the model suggests; the rules suggest the
+    others (``redline train`` picks them: those the model did better on).
+    None: each suggests every label, and a span both find is kept once."""
+    replaces: tuple[str, ...] = ()
+    """Other sources whose suggestions this run removes from the documents it
+    covers (earlier models trained on the same database)."""
 
     @property
     def rules(self) -> bool:
@@ -136,11 +143,21 @@ class SuggestConfig:
 def saved_config(store: Store) -> SuggestConfig:
     """The database's suggestion settings (the rules when none are saved)."""
     model = store.setting(SETTING_MODEL)
+    model = None if model in (None, "", RULES) else model
+    with_rules = store.setting(SETTING_WITH_RULES) == "true"
     return SuggestConfig(
-        model=None if model in (None, "", RULES) else model,
-        with_rules=store.setting(SETTING_WITH_RULES) == "true",
+        model=model,
+        with_rules=with_rules,
         patterns=store.setting(SETTING_PATTERNS) or None,
+        model_labels=trained_labels(model) if model is not None and with_rules else None,
     )
+
+
+def trained_labels(model: str) -> frozenset[str] | None:
+    """The labels a model ``redline train`` made suggests beside the rules (None for any other pipeline)."""
+    from annotations.trained import model_labels
+
+    return model_labels(model)
 
 
 def save_config(store: Store, config: SuggestConfig) -> None:
@@ -187,7 +204,7 @@ class Suggester:
             path = Path(self.config.model).expanduser()
             try:
                 self._model = spacy.load(path if path.exists() else self.config.model)
-            except (OSError, ValueError, KeyError, ImportError) as error:
+            except Exception as error:  # a broken folder fails in many ways (msgpack, config, registry)
                 first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
                 raise SuggestError(f"cannot load spaCy pipeline {self.config.model!r}: {first}") from None
         return self._model
@@ -241,6 +258,9 @@ class Suggester:
             assert source is not None
             for result, doc, (_, text, published) in zip(results, self.model.pipe(texts), batch):
                 result[source] = self._from_model(doc, text, published)
+            if self.config.rules:
+                for result in results:
+                    _divide(result, source, self.config.model_labels)
         return results
 
     def _from_model(self, doc: Doc, text: str, published: str | None) -> list[Item]:
@@ -269,6 +289,17 @@ class Suggester:
         if self._cues is None:
             self._cues = _Cues.from_patterns(self.config.patterns)
         return self._cues
+
+
+def _divide(result: dict[str, list[Item]], source: str, model_labels: frozenset[str] | None) -> None:
+    """Rules and model side by side: each keeps the labels it is given (all,
+    when ``model_labels`` is None), and a span both found is kept once, as
+    the rules' (with their normalised value)."""
+    if model_labels is not None:
+        result[RULES] = [item for item in result[RULES] if item[0] not in model_labels]
+        result[source] = [item for item in result[source] if item[0] in model_labels]
+    found = {(label, start, end) for label, start, end, *_ in result[RULES]}
+    result[source] = [item for item in result[source] if (item[0], item[1], item[2]) not in found]
 
 
 @contextmanager
@@ -395,6 +426,9 @@ def suggest_documents(
             for document_id, by_source in pending:
                 for source in config.sources:
                     store.replace_suggestions(document_id, source, by_source.get(source, []))
+                for source in config.replaces:
+                    if source not in config.sources:
+                        store.replace_suggestions(document_id, source, [])
         summary.stored += len(pending)
         pending.clear()
 

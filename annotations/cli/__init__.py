@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     import typer
 
-COMMAND_MODULES = ("annotate", "corpus", "export", "review", "suggest")
+COMMAND_MODULES = ("annotate", "corpus", "export", "review", "suggest", "train")
 """Modules that register commands on ``annotations.cli.app.app``."""
 
 DEFAULT_DB = Path("redline.db")

@@ -18,7 +18,8 @@ def suggest_command(
         typer.Option(
             "--model",
             "-m",
-            help="A spaCy pipeline (installed package or folder) to run instead of the rules; 'rules' for the rules.",
+            help="A spaCy pipeline (installed package or folder) to run instead of the rules; 'rules' for the rules;"
+            " 'latest' (or a run's name) for a model redline train made, run beside the rules.",
         ),
     ] = None,
     with_rules: Annotated[
@@ -58,13 +59,26 @@ def suggest_command(
         suggest_documents,
     )
 
+    from annotations.trained import ModelError, read_info, resolve
+
     with open_store(db, must_exist=True) as store:
         saved = SuggestConfig() if reset else saved_config(store)
-        chosen_model = saved.model if model is None else (None if model == RULES else model)
+        try:
+            chosen_model = saved.model if model is None else (None if model == RULES else resolve(store, model))
+            info = None if chosen_model is None else read_info(chosen_model)
+        except ModelError as error:
+            raise UserError(str(error)) from None
+        if with_rules is None:
+            # a model redline train made suggests beside the rules, for the labels it does better
+            rules_too = saved.with_rules if model is None else info is not None
+        else:
+            rules_too = with_rules
         config = SuggestConfig(
             model=chosen_model,
-            with_rules=saved.with_rules if with_rules is None else with_rules,
+            with_rules=rules_too,
             patterns=saved.patterns if patterns is None else str(patterns),
+            model_labels=frozenset(info["scores"].get("model_labels", [])) if info is not None and rules_too else None,
+            replaces=_trained_sources(store, chosen_model),
         )
         if with_rules and config.model is None:
             raise UserError("--with-rules goes with --model: the rules run anyway when no model is given")
@@ -77,6 +91,8 @@ def suggest_command(
             ids = [store.document_by_key(key).id for key in documents]
         total = len(ids) if ids is not None else store.count_documents()
         out.print(f"suggesting with {config.describe()}", markup=False)
+        if info is not None:
+            _report(store, info, config)
         try:
             # workers start before the progress bar's thread does
             with SuggestRun(config, processes or default_processes(total)) as run, count_bar(
@@ -96,3 +112,38 @@ def suggest_command(
         if save:
             save_config(store, config)
             out.print(f"saved as this database's default: {config.describe()}", markup=False)
+
+
+def _trained_sources(store, model: str | None) -> tuple[str, ...]:
+    """The other models trained on this database: a new model's suggestions replace theirs."""
+    if model is None:
+        return ()
+    current = str(Path(model).expanduser().resolve()) if Path(model).expanduser().exists() else model
+    return tuple(m.path for m in store.models() if m.path != current)
+
+
+def _report(store, info: dict, config) -> None:
+    """The dev scores of the trained model used, and how they compare with the
+    model whose suggestions it replaces: a worse model is never a silent change."""
+    from annotations.trained import describe, overall_f1, read_info
+
+    for line in describe(info):
+        out.print(line, markup=False)
+    new = overall_f1(info)
+    stored = store.suggestion_sources()
+    for source in config.replaces:
+        if source not in stored:
+            continue
+        try:
+            old_info = read_info(source)
+        except Exception:
+            old_info = None
+        old = overall_f1(old_info)
+        if old is None or new is None:
+            continue
+        verdict = "better" if new > old else "worse" if new < old else "the same"
+        out.print(
+            f"replacing the suggestions of model {old_info['name']} (dev F1 {old:.2f}):"
+            f" this one scored {verdict} on its own dev documents ({new:.2f})",
+            markup=False,
+        )
