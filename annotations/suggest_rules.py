@@ -80,7 +80,7 @@ PRONOUNS = frozenset("he she it they we i you who which this that one someone so
 # between a source and its verb: "The bank also said", "Lind had earlier told"
 BETWEEN_SOURCE_AND_VERB = frozenset(
     "also has have had will would later earlier previously recently again then once publicly separately long"
-    " further repeatedly first initially subsequently meanwhile".split()
+    " further repeatedly first initially subsequently meanwhile twice".split()
 )
 # after a reporting verb ending in -s, words that show it is a plural noun ("member states of")
 AFTER_A_NOUN = frozenset(
@@ -94,12 +94,19 @@ IRREGULAR_PLURALS = frozenset(
 NOUN_OR_VERB = frozenset("states reports notes claims estimates shows finds projects calls".split())
 # after such a word, words that show it is a noun; "says", "adds" and the like are never nouns
 AFTER_A_PLURAL_NOUN = AFTER_A_NOUN | frozenset("like such including where during across around throughout".split())
+# reporting verbs that need an object, so that a preposition after them shows a participle
+PARTICIPLES = frozenset("cited mentioned described quoted criticized criticised questioned accused urged".split())
 # reflexives after a verb: "found itself" reports nothing
 REFLEXIVES = frozenset("itself himself herself themselves myself ourselves yourself".split())
 # lower-case nouns ending in -ly (other -ly words are adverbs: "bluntly", "also")
 LY_NOUNS = frozenset("family assembly ally rally supply monopoly anomaly belly bully fly lily jelly".split())
 # reporting verbs that come before their source after a comma ("…, said Ana Ruiz."), and take no object
 INVERTING = frozenset("said says added adds wrote writes asked asks explained recalled insisted argued warned".split())
+# words before a colon that label what follows rather than name who says it
+LABEL_WORDS = frozenset(
+    "q a update updated note watch video photos photo breaking exclusive read related full analysis opinion"
+    " editor transcript source sources correction clarification background warning disclaimer listen".split()
+)
 # words that open a sentence before a comma without being its subject ("Meanwhile, Lind, …, said")
 DISCOURSE = frozenset(
     "meanwhile still however instead separately similarly later earlier now then also finally first again"
@@ -1078,8 +1085,8 @@ def _sources(
         if i < resume:
             continue
         cats = get(i, _EMPTY)
-        if "SOURCE_BEFORE" in cats and tokens.title(i):
-            continue  # a capitalised "States" is a name, not a verb
+        if "SOURCE_BEFORE" in cats and tokens.title(i) and not (i in tokens.openers and lows[i] in INVERTING):
+            continue  # a capitalised "States" is a name, not a verb ("Said Comey, …" opens a sentence)
         sentence = bisect.bisect_right(sentence_starts, i) - 1
         if sentence < 0 or i >= sentences[sentence][1]:
             continue
@@ -1099,12 +1106,55 @@ def _sources(
                 continue  # "member states of", "reports were", "six states": a noun, not a verb
             if lows[i + 1] in REFLEXIVES:
                 continue  # "the bank has found itself": no report
+            if word in PARTICIPLES and lows[i + 1] in ("in", "at", "on", "as", "during", "above", "earlier"):
+                continue  # "the bureau cited in the tweet": a participle, whose source is elsewhere
             span = _source_of_verb(tokens, i, sent_start, sent_end, taken)
             if span is not None or _pronoun_before(tokens, i, sent_start):
                 attributed.add(sentence)
         if span is not None and _take(taken, *span):
             found.append(("source", *span))
+            if span[1] <= i:
+                # "Lind and the union's lawyers said": each of the coordinated sources
+                other = _coordinated(tokens, span[0], sent_start, taken)
+                if other is not None and _take(taken, *other):
+                    found.append(("source", *other))
+    for k, (start, end) in enumerate(sentences):
+        span = _speaker_label(tokens, start, end, taken)
+        if span is not None and _take(taken, *span):
+            found.append(("source", *span))
+            attributed.add(k)
     return found, attributed
+
+
+def _coordinated(tokens: _Tokens, start: int, sent_start: int, taken: list[bool]) -> tuple[int, int] | None:
+    """The source coordinated before the one at ``start`` ("Lind and …"), when it opens the sentence."""
+    if start - 2 < sent_start or tokens.lows[start - 1] != "and":
+        return None
+    span = _np_backward(tokens, start - 2, sent_start, taken)
+    if span is None or not all(tokens.word(m) in QUOTES for m in range(sent_start, span[0])):
+        return None
+    # a name ("Lind", "Sen. Ann Vey"), not a clause that ends in a noun ("The court heard from Ames")
+    first = span[0] + (tokens.lows[span[0]] in DETERMINERS)
+    names = all(tokens.word(m)[:1].isupper() or tokens.lows[m] in POSSESSIVES for m in range(first, span[1]))
+    return span if names and first < span[1] else None
+
+
+def _speaker_label(tokens: _Tokens, start: int, end: int, taken: list[bool]) -> tuple[int, int] | None:
+    """The name before a colon that opens a headline or a transcript's line ("Pike: Tolls must fall")."""
+    k = start
+    while k < end and k - start < 6 and tokens.lows[k] != ":":
+        k += 1
+    if k == start or k >= end - 1 or tokens.lows[k] != ":":
+        return None
+    if tokens.lows[start] in LABEL_WORDS or not (tokens.title(k + 1) or tokens.word(k + 1) in QUOTES or
+                                                  tokens.word(k + 1).isupper()):
+        return None
+    for m in range(start, k):
+        word = tokens.word(m)
+        if not (word[:1].isupper() and (tokens.alpha(m) or tokens._lexicon.name_word(tokens.orths[m]))
+                or tokens.lows[m] in POSSESSIVES) or taken[m] or tokens.cats(m):
+            return None
+    return start, k
 
 
 def _counted_before(tokens: _Tokens, i: int) -> bool:
@@ -1172,7 +1222,11 @@ def _source_of_verb(
             # "the $240 million reported earlier this month by Meridian Wire"
             return _np_forward(tokens, by + 1, sent_end, taken)
     j = verb - 1
-    if j < sent_start:
+    if j < sent_start or all(tokens.word(m) in QUOTES for m in range(sent_start, verb)):
+        # 'Said Comey, "…"': a sentence that opens with the verb names its source next
+        span = _np_forward(tokens, verb + 1, sent_end, taken)
+        if span is not None and lows[verb] in INVERTING and _ends_clause(tokens, span[1], sent_end):
+            return span
         return None
     if tokens.word(j) in QUOTES or (tokens.word(j) == "," and j - 1 >= sent_start and tokens.word(j - 1) in QUOTES):
         # '"…," said Professor Leon Baptiste': the source follows
@@ -1200,7 +1254,7 @@ def _source_of_verb(
 
 def _ends_clause(tokens: _Tokens, i: int, sent_end: int) -> bool:
     """Token i ends a clause: the sentence's end, its punctuation, or a relative pronoun."""
-    return i >= sent_end or tokens.lows[i] in (",", ".", ";", "(", "who", "—", "--") or tokens.word(i) in QUOTES
+    return i >= sent_end or tokens.lows[i] in (",", ".", ";", ":", "(", "who", "—", "--") or tokens.word(i) in QUOTES
 
 
 def _passive_by(tokens: _Tokens, verb: int, sent_end: int) -> int | None:
@@ -1270,8 +1324,11 @@ def _np_word(tokens: _Tokens, i: int) -> bool:
     if not tokens.alpha(i):
         return 0 <= i < tokens.n and tokens._lexicon.name_word(tokens.orths[i])
     word = lows[i]
-    if word in PRONOUNS or word in DETERMINERS or word in NP_PREPOSITIONS or word == "in" or tokens.stop(i):
+    if word in PRONOUNS or word in DETERMINERS or word in NP_PREPOSITIONS or word == "in":
         return False
+    if tokens.stop(i):
+        # "said Will Doyle": a capitalised verb inside a name, not at a sentence's start
+        return word in _NAME_STOPS and tokens.title(i) and tokens.title(i + 1) and i not in tokens.openers
     cats = get(i, _EMPTY)
     if cats and not cats.isdisjoint(_NOT_IN_SOURCE):
         return tokens.title(i) and "SOURCE_BEFORE" not in cats  # "Estravia Today", "Labour Day Committee"
@@ -1311,15 +1368,35 @@ def _np_backward(tokens: _Tokens, end: int, sent_start: int, taken: list[bool]) 
         if (word in NP_PREPOSITIONS or word == "in") and p - 1 >= sent_start and _np_word(tokens, p - 1):
             start = k = p - 1  # "Analysts at Brandt & Co", "One broker in Aldenburg"
             continue
+        if word == "on" and tokens.title(p - 1) and tokens.title(p + 1) and p - 1 >= sent_start:
+            start = k = p - 1  # "the Committee on Benghazi"
+            continue
         break
     if start > sent_start and lows[start - 1] in PREPOSITIONS:
-        return None  # "patients on velorstat reported": the object of a preposition is not the subject
+        # "people familiar with the talks said", "officials briefed on the plan said": the
+        # phrase before the modifier; otherwise ("patients on velorstat reported") the object
+        # of a preposition is not the subject
+        modifier = start - 2
+        if modifier > sent_start and not taken[modifier]:
+            if lows[modifier] in ("familiar", "close") or (
+                lows[modifier].endswith("ed") and tokens.is_lower(modifier) and lows[modifier] not in _STOP_PAST
+            ):
+                head = _np_backward(tokens, modifier - 1, sent_start, taken)
+                if head is not None:
+                    return (head[0], end + 1) if lows[modifier] in ("familiar", "close") else head
+        return None
     for m in range(start + 1, end):
         # "satellite images reviewed by the Ledger": a participle clause is not part of the source
         word = lows[m]
         if word.endswith("ed") and tokens.is_lower(m) and lows[m + 1] in NP_PREPOSITIONS:
             return start, m
     return start, end + 1
+
+
+# stop words that are also first names ("Will Doyle", "Hope Hicks")
+_NAME_STOPS = frozenset("will hope may rose grant bill mark joy faith major".split())
+# past tenses that end a clause rather than start a participle ("he worked on the plan")
+_STOP_PAST = frozenset("worked voted served lived used needed wanted planned started continued failed".split())
 
 
 def _np_forward(tokens: _Tokens, start: int, limit: int, taken: list[bool]) -> tuple[int, int] | None:

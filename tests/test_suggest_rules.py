@@ -169,6 +169,18 @@ def test_sources(nlp, sentence, expected):
         ("Meanwhile, Tarek Aziz, a port official, said the cranes were idle.", ["Tarek Aziz"]),
         # an adverb before the verb is not part of the source
         ("The miners have flatly denied it.", ["The miners"]),
+        # more reporting verbs, and the subject of a sentence that opens with its verb
+        ("Councillor Ames tweeted that the depot would close.", ["Councillor Ames"]),
+        ("The regulator predicted a shortfall.", ["The regulator"]),
+        ('Said Okafor, "The audit is late."', ["Okafor"]),
+        ('"The count is over," said Will Brandt.', ["Will Brandt"]),
+        # names with "on", post-modifiers that identify the source, participles that do not
+        ("The Committee on Fisheries said quotas would fall.", ["The Committee on Fisheries"]),
+        ("Officials familiar with the talks said a deal was close.", ["Officials familiar with the talks"]),
+        ("Engineers briefed on the design said it was sound.", ["Engineers"]),
+        # coordinated sources, and a headline's or a transcript's speaker
+        ("Ames and the port authority said the depot would close.", ["Ames", "the port authority"]),
+        ("Pike: Tolls Must Fall Before the Election", ["Pike"]),
     ],
 )
 def test_sources_as_reporters_write_them(nlp, sentence, expected):
@@ -185,6 +197,9 @@ def test_sources_as_reporters_write_them(nlp, sentence, expected):
         "The decision, announced at 2 p.m., was expected.",
         "The rebels captured two states during the offensive.",  # "states" after a number is a noun
         "The agency has found itself short of staff.",  # "found itself" reports nothing
+        "The bureau cited in the report does not exist.",  # a participle
+        "Update: The vote was delayed.",  # a label before a colon
+        "Outgoing mayor Ann Vey conceded defeat.",  # an act that conveys no information
     ],
 )
 def test_not_sources(nlp, sentence):
