@@ -114,6 +114,10 @@ DISCOURSE = frozenset(
     " hence meantime regardless afterward afterwards today yesterday".split()
 )
 TIME_UNITS = frozenset("years months weeks days hours minutes decades seconds".split())
+# double quotation marks: those that open, those that close, and those that do either
+OPENING_QUOTES = frozenset(("“", "``"))
+CLOSING_QUOTES = frozenset(("”",))
+DOUBLE_QUOTES = OPENING_QUOTES | CLOSING_QUOTES | frozenset(('"', "''"))
 # one-character quotes, and the typewriter pairs of some wires' copy (''We need…,'' she said)
 QUOTES = frozenset(('"', "'", "“", "”", "‘", "’", "''", "``"))
 POSSESSIVES = frozenset(("'s", "'", "’s", "’", "&"))
@@ -260,6 +264,8 @@ class Lexicon:
         # the sentencizer's sentence-final punctuation, and the question mark
         for mark in Sentencizer.default_punct_chars:
             single["ORTH"].setdefault(mark, set()).add(_SENTENCE_END)
+        for mark in DOUBLE_QUOTES:
+            single["ORTH"].setdefault(mark, set()).add(_QUOTE)
         single["ORTH"].setdefault("?", set()).add(_QUESTION)
         # tokens share these label sets, so they are frozen
         self._lower_classes = {key: frozenset(labels) for key, labels in single["LOWER"].items()}
@@ -366,14 +372,16 @@ _DATE_SHAPE = re.compile(r"^(?:d{1,2}(?:xx)?|dddd|d{1,2}[:.]dd(?:xx)?|ddddx|x{3,
 _BIT_DATE, _BIT_FIGURE, _BIT_CUE, _BIT_AGO, _BIT_DIRECT, _BIT_END, _BIT_QUESTION, _BIT_NUMBER = (
     1, 2, 4, 8, 16, 32, 64, 128
 )
-_BITS = (_BIT_DATE, _BIT_FIGURE, _BIT_CUE, _BIT_AGO, _BIT_DIRECT, _BIT_END, _BIT_QUESTION, _BIT_NUMBER)
+_BIT_QUOTE = 2048
+_BITS = (_BIT_DATE, _BIT_FIGURE, _BIT_CUE, _BIT_AGO, _BIT_DIRECT, _BIT_END, _BIT_QUESTION, _BIT_NUMBER, _BIT_QUOTE)
 # bits of a token's shape: a number, a number a date can hold, a line break
 _SHAPE_NUMBER, _SHAPE_DATE, _SHAPE_NEWLINE = 256, 512, 1024
 _ALL_BITS = _BITS + (_SHAPE_NUMBER, _SHAPE_DATE, _SHAPE_NEWLINE)
 # word classes the grammar adds for itself
 _SENTENCE_END = "_SENTENCE_END"
 _QUESTION = "_QUESTION"
-_INTERNAL = frozenset({_SENTENCE_END, _QUESTION})
+_QUOTE = "_QUOTE"
+_INTERNAL = frozenset({_SENTENCE_END, _QUESTION, _QUOTE})
 _DATE_STARTS = frozenset({"MONTH", "WEEKDAY", "DATE_WORD", "DATE_MODIFIER", "PERIOD"})
 _FIGURE_STARTS = frozenset({"NUMBER", "VAGUE", "MULTIPLIER", "FRACTION"})
 _CUES = frozenset({"SOURCE_BEFORE", "SOURCE_AFTER"})
@@ -393,6 +401,8 @@ def _mask(labels: frozenset[str]) -> int:
         mask |= _BIT_NUMBER
     if _SENTENCE_END in labels:
         mask |= _BIT_END
+    if _QUOTE in labels:
+        mask |= _BIT_QUOTE
     if _QUESTION in labels:
         mask |= _BIT_QUESTION
     if any(label not in CATEGORIES and label not in _INTERNAL for label in labels):
@@ -1438,6 +1448,68 @@ def _np_forward(tokens: _Tokens, start: int, limit: int, taken: list[bool]) -> t
 # -- claims -------------------------------------------------------------------
 
 
+def _quoted_with(tokens: _Tokens, sentences: list[tuple[int, int]], attributed: set[int]) -> set[int]:
+    """The sentences of the quotations that attributed sentences tag, where they name something.
+
+    '"Rates will rise. Jobs will go," she said.' attributes both sentences;
+    so does a quotation that goes on after its tag in the same paragraph
+    ('"…," Vey said. "The port will close."').
+    """
+    quotes = tokens.anchors[_BIT_QUOTE]
+    count = len(sentences)
+    open_after = [False] * count
+    """A quotation is open at the end of each sentence."""
+    opens = [False] * count
+    """Each sentence starts with an opening quotation mark."""
+    has_quote = [False] * count
+    state = False
+    q = 0
+    for k, (start, end) in enumerate(sentences):
+        first = True
+        while q < len(quotes) and quotes[q] < end:
+            i = quotes[q]
+            q += 1
+            if i < start:
+                continue
+            mark = tokens.word(i)
+            opening = mark in OPENING_QUOTES or (mark not in CLOSING_QUOTES and not state)
+            if first and i == start and opening:
+                opens[k] = True
+            first = False
+            has_quote[k] = True
+            state = opening
+        open_after[k] = state
+    paragraph_breaks = tokens.newlines
+
+    def same_paragraph(k: int) -> bool:
+        """Sentences k and k + 1 are in one paragraph."""
+        low = bisect.bisect_left(paragraph_breaks, sentences[k][1])
+        return not (low < len(paragraph_breaks) and paragraph_breaks[low] < sentences[k + 1][0])
+
+    def names_something(k: int) -> bool:
+        """A capitalised word after the first (not "I"): a quoted sentence about someone or
+        something in particular, which can be checked, unlike "Nobody likes a tax increase." """
+        start, end = sentences[k]
+        first = start
+        while first < end and not tokens.alpha(first):
+            first += 1
+        return any(tokens.title(m) and tokens.lows[m] != "i" for m in range(first + 1, end))
+
+    found: set[int] = set()
+    for k in sorted(attributed):
+        if not has_quote[k]:
+            continue
+        j = k
+        while j + 1 < count and (open_after[j] or opens[j + 1]) and same_paragraph(j):
+            j += 1
+            found.add(j)
+        j = k
+        while j > 0 and open_after[j - 1] and same_paragraph(j - 1):
+            j -= 1
+            found.add(j)
+    return {k for k in found if names_something(k)}
+
+
 def _claims(
     tokens: _Tokens,
     sentences: list[tuple[int, int]],
@@ -1447,6 +1519,8 @@ def _claims(
     """Sentences that hold a figure, a date or an attribution, except questions."""
     starts = sorted(start for label, start, _ in spans if label in ("figure", "date", "source"))
     questions = tokens.anchors[_BIT_QUESTION]
+    if attributed and tokens.anchors[_BIT_QUOTE]:
+        attributed = attributed | _quoted_with(tokens, sentences, attributed)
     claims = []
     for k, (start, end) in enumerate(sentences):
         first = bisect.bisect_left(starts, start)

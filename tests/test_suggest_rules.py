@@ -228,6 +228,21 @@ def test_claims_are_sentences_with_a_figure_a_date_or_an_attribution(nlp):
     ]
 
 
+def test_the_sentences_of_an_attributed_quotation_are_claims_when_they_name_something(nlp):
+    text = (
+        '"The depot in Harwick will shut. Nobody wants that," Ames said. "Brennan Freight has already left."'
+        " Rain fell.\n\n\"Nothing is decided.\""
+    )
+    assert texts(nlp, text, "claim") == [
+        '"The depot in Harwick will shut.',
+        'Nobody wants that," Ames said.',
+        '"Brennan Freight has already left."',
+    ]
+    # typewriter quotes too, from a pronoun's tag
+    text = "''Fares rose again in Lisbon,'' she said. ''The Transport Ministry knew.''"
+    assert texts(nlp, text, "claim") == ["''Fares rose again in Lisbon,'' she said.", "''The Transport Ministry knew.''"]
+
+
 def test_a_claim_keeps_its_quote_marks_and_tag(nlp):
     text = 'Lind spoke. "Our members have not had a rise since 2021," Lind said. "They are angry."'
     assert texts(nlp, text, "claim") == ['"Our members have not had a rise since 2021," Lind said.']
