@@ -729,6 +729,10 @@ def _date_kind_of(tokens: _Tokens, i: int) -> str | None:
             word = tokens.lows[i]
             if kind == "MONTH" and word == "may" and not _may_is_month(tokens, i):
                 return None
+            if kind == "MONTH" and _after_a_first_name(tokens, i):
+                return None  # "Jill June": a surname
+            if kind == "PERIOD" and word == "fall" and not _fall_is_season(tokens, i):
+                return None  # "the fall in prices", "prices fall"
             if kind == "DATE_MODIFIER" and word in _NEEDS_OF and tokens.lower(i + 1) != "of":
                 return None  # "the year beginning July 1": not "beginning July"
             if kind == "DATE_WORD" and word in _COMMON_DATE_WORDS and tokens.title(i) and tokens.alpha(i - 1):
@@ -759,6 +763,27 @@ def _first_date_kind(cats: frozenset[str]) -> str | None:
     except KeyError:
         kind = _FIRST_DATE_KINDS[cats] = next((kind for kind in _DATE_KINDS if kind in cats), None)
         return kind
+
+
+def _after_a_first_name(tokens: _Tokens, i: int) -> bool:
+    """A month after a capitalised word with no date meaning, and no day after it: a name."""
+    before = i - 1
+    return (
+        before >= 0 and tokens.title(before) and tokens.alpha(before) and before not in tokens.openers
+        and not tokens.classes.get(before) and not tokens.num(i + 1)
+    )
+
+
+def _fall_is_season(tokens: _Tokens, i: int) -> bool:
+    """"fall" the season: "last fall", "the fall of 2015", "in the fall."; not "prices fall"."""
+    before = tokens.lower(i - 1)
+    if before in ("this", "last", "next", "early", "late", "mid"):
+        return True
+    if tokens.lower(i + 1) == "of" and i + 2 in tokens.numbers and tokens.form(i + 2) & _FORM_YEAR:
+        return True
+    return before == "the" and tokens.lower(i - 2) in ("in", "by", "until", "since", "during", "through") and (
+        i + 1 >= tokens.n or not tokens.alpha(i + 1)
+    )
 
 
 def _may_is_month(tokens: _Tokens, i: int) -> bool:
@@ -889,6 +914,8 @@ def _number_core(tokens: _Tokens, i: int) -> tuple[int, int, str] | None:
         if following in ("dozen", "hundred", "thousand", "million", "billion", "trillion"):
             start, end, kind = i, i + 1, "words"
         elif "FRACTION" in get(i + 1, _EMPTY) and following not in ("half", "halves"):
+            if tokens.alpha(i + 2) and lows[i + 2] not in _AFTER_A_FRACTION:
+                return None  # "a third party", "a fourth term": an ordinal
             return i, i + 2, "fraction"
         else:
             return None
@@ -896,22 +923,27 @@ def _number_core(tokens: _Tokens, i: int) -> tuple[int, int, str] | None:
         start, end, kind = i, i + 1, "digits"
         if tokens.form(i) & _FORM_ATTACHED_SCALE:
             return start, end, kind
+        if lows[i + 1] in ("in", "out"):
+            fraction = _proportion(tokens, i)
+            if fraction is not None:
+                return fraction  # "3 in 10"
     elif "NUMBER" in cats:
         start, end, kind = i, i + 1, "words"
         following = lows[i + 1]
-        if word == "one" and following in ("in", "out"):
-            # "one in five", "one out of three"
-            k = i + 2 if following == "in" else i + 3
-            if "NUMBER" in get(k, _EMPTY) or (k < n and _is_digits(tokens, k)):
-                return i, k + 1, "fraction"
+        if word == "one" and lows[i - 1] == "no":
+            return None  # "no one": a pronoun
+        if following in ("in", "out"):
+            fraction = _proportion(tokens, i)
+            if fraction is not None:
+                return fraction
         if following == "-" and "FRACTION" in get(i + 2, _EMPTY) and tokens.joined(i) and tokens.joined(i + 1):
             return i, i + 3, "fraction"  # "two-thirds"
         if "FRACTION" in get(i + 1, _EMPTY) and following.endswith("s"):
             return i, i + 2, "fraction"  # "three quarters"
     elif word in ("hundred", "thousand", "dozen") and "QUALIFIER" in get(i - 1, _EMPTY):
         start, end, kind = i, i + 1, "words"  # "several hundred"
-    elif word == "half" and "QUALIFIER" in get(i - 1, _EMPTY):
-        return i, i + 1, "fraction"  # "nearly half"
+    elif word == "half" and ("QUALIFIER" in get(i - 1, _EMPTY) or lows[i + 1] == "of"):
+        return i, i + 1, "fraction"  # "nearly half", "half of all income"
     else:
         return None
     # more number words and multipliers: "twenty-five", "one hundred and twenty", "4.6 million", "190m"
@@ -933,6 +965,42 @@ def _number_core(tokens: _Tokens, i: int) -> tuple[int, int, str] | None:
         else:
             break
     return start, end, kind
+
+
+# words after "a third" and the like that show it is a fraction ("a third of", "a fifth more")
+_AFTER_A_FRACTION = frozenset("of more less fewer to in on at and or since from as than over by for with".split())
+
+
+def _proportion(tokens: _Tokens, i: int) -> tuple[int, int, str] | None:
+    """"one in five", "3 in 10", "two out of three": a number in or out of a larger one."""
+    lows = tokens.lows
+    k = i + 2 if lows[i + 1] == "in" else i + 3
+    if lows[i + 1] == "out" and lows[i + 2] != "of":
+        return None
+    if k >= tokens.n:
+        return None
+    if "NUMBER" in tokens.classes.get(k, _EMPTY) or (_is_digits(tokens, k) and not tokens.form(k) & _FORM_YEAR):
+        first, second = _small_value(tokens, i), _small_value(tokens, k)
+        if first is not None and second is not None and first < second:
+            return i, k + 1, "fraction"
+    return None
+
+
+_WORD_VALUES = {word: value for value, word in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
+    " seventeen eighteen nineteen twenty".split()
+)} | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+
+
+def _small_value(tokens: _Tokens, i: int) -> float | None:
+    """The value of the one-token number at i ("five", "10"), or None."""
+    word = tokens.lows[i]
+    if word in _WORD_VALUES:
+        return _WORD_VALUES[word]
+    try:
+        return float(word.replace(",", ""))
+    except ValueError:
+        return None
 
 
 def _figure_at(tokens: _Tokens, i: int, taken: list[bool]) -> tuple[int, int] | None:
@@ -961,9 +1029,19 @@ def _figure_at(tokens: _Tokens, i: int, taken: list[bool]) -> tuple[int, int] | 
         # an age between commas after a name: "Hale, 47,"
         if previous == "," and tokens.title(before - 1) and end < n and tokens.word(end) == ",":
             return None
-        # part of an identifier or a score: "8-5", "A-4"
-        if previous in ("-", "/", "#", "No.") and tokens.joined(before):
+        # part of an identifier: "A-4", "F-35", "No. 2" (a range or a score, "3-4%", "52-48", is two figures)
+        if previous in ("-", "/") and tokens.joined(before) and not tokens.num(before - 1):
             return None
+        if previous in ("#", "No.", "no.") or previous == "." and tokens.word(before - 1) in ("No", "no", "Nos"):
+            return None
+        # an age: "at age 94", "aged 60"
+        if previous in ("age", "aged", "ages"):
+            return None
+    # a list's numbering: "11. Rick Santorum", "2) the second point"
+    if kind == "digits" and start in tokens.openers and end < n and tokens.word(end) in (".", ")") and (
+        tokens.joined(start) and (end + 1 >= n or not tokens.num(end + 1))
+    ):
+        return None
     # left: the currency, then the qualifier
     left = start
     currency = False
@@ -1001,6 +1079,10 @@ def _figure_at(tokens: _Tokens, i: int, taken: list[bool]) -> tuple[int, int] | 
     elif tokens.word(right) == "-" if right < n else False:
         if tokens.joined(right - 1) and tokens.joined(right) and tokens.alpha(right + 1):
             right += 2  # "19-day", "151-seat"
+            while right + 1 < n and tokens.word(right) == "-" and tokens.joined(right - 1) and tokens.joined(
+                right
+            ) and tokens.alpha(right + 1) and lows[right + 1] != "old":
+                right += 2  # "5,125-square-foot"
         else:
             has_unit = False
     else:
@@ -1031,7 +1113,10 @@ def _rate(tokens: _Tokens, i: int, time_only: bool = False) -> int:
         if end - i >= 2 and tokens.lower(end - 1) not in ("a", "an", "per"):
             return end
     if not time_only and tokens.lower(i) == "per" and tokens.alpha(i + 1) and not tokens.stop(i + 1):
-        return i + 2
+        end = i + 1
+        while tokens.has(end, "UNIT"):
+            end += 1
+        return max(end, i + 2)  # "per household", "per square foot"
     return i
 
 

@@ -83,6 +83,27 @@ def test_what_figures_leave_out(nlp, sentence, expected):
     assert texts(nlp, sentence, "figure") == expected
 
 
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        ("Fares rose by 3-4% and the bill passed 61-39.", ["3", "4%", "61", "39"]),
+        ("Roughly three out of five drivers and about 3 in 10 riders agreed.",
+         ["Roughly three out of five", "about 3 in 10"]),
+        ("The richest 1 percent hold half of the wealth.", ["1 percent", "half"]),
+        ("Office space costs $62 per square foot in a 4,200-square-foot unit.",
+         ["$62 per square foot", "4,200-square-foot"]),
+        ("A fifth of the fleet and a third more trucks were idle.", ["A fifth", "a third"]),
+        # ordinals, ranks, ages, list numbering and "no one" are not figures
+        ("A third party won a fourth term.", []),
+        ("She was the No. 2 official and died at age 91.", []),
+        ("1. Ferris\n\n12. Okafor", []),
+        ("No one else can say that.", []),
+    ],
+)
+def test_figures_as_reporters_write_them(nlp, sentence, expected):
+    assert texts(nlp, sentence, "figure") == expected
+
+
 # -- dates --------------------------------------------------------------------
 
 
@@ -109,6 +130,25 @@ def test_what_figures_leave_out(nlp, sentence, expected):
     ],
 )
 def test_dates(nlp, sentence, expected):
+    assert texts(nlp, sentence, "date") == expected
+
+
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        ("Ballots are due Oct. 24 and counted Tuesday night.", ["Oct. 24", "Tuesday night"]),
+        ("The ruling, issued Wednesday afternoon, takes effect Jan. 1, 2027.",
+         ["Wednesday afternoon", "Jan. 1, 2027"]),
+        ("The levy passed in the fall of 2019 and lapsed last fall.", ["fall of 2019", "last fall"]),
+        ("Crews will return in the fall.", ["fall"]),
+        ("Since Labor Day the queues have grown; on Election Day they were gone.", ["Labor Day", "Election Day"]),
+        ("The fair opens on the Fourth of July and closes at Thanksgiving.", ["Fourth of July", "Thanksgiving"]),
+        # "fall" the verb or the noun, and a month that is a surname, are not dates
+        ("Prices fall when the fall in demand comes.", []),
+        ("The letter was signed by Tom Ebbe, Jill June and Mo Tan.", []),
+    ],
+)
+def test_dates_as_reporters_write_them(nlp, sentence, expected):
     assert texts(nlp, sentence, "date") == expected
 
 
