@@ -405,7 +405,13 @@ WEEKDAYS = {
 }
 SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
 HOLIDAYS = {"christmas day": (12, 25), "christmas eve": (12, 24), "christmas": (12, 25),
-            "new year's eve": (12, 31), "boxing day": (12, 26), "halloween": (10, 31)}
+            "new year's eve": (12, 31), "boxing day": (12, 26), "halloween": (10, 31),
+            "new year's day": (1, 1), "valentine's day": (2, 14), "independence day": (7, 4),
+            "fourth of july": (7, 4), "veterans day": (11, 11), "veterans' day": (11, 11)}
+# holidays on the nth weekday of a month (n = -1: the last): (month, weekday with Monday 0, n)
+WEEKDAY_HOLIDAYS = {"labor day": (9, 0, 1), "memorial day": (5, 0, -1), "thanksgiving day": (11, 3, 4),
+                    "thanksgiving": (11, 3, 4), "presidents day": (2, 0, 3), "presidents' day": (2, 0, 3),
+                    "martin luther king day": (1, 0, 3)}
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
 UNIT_DAYS = {"day": 1, "days": 1, "week": 7, "weeks": 7, "fortnight": 14, "fortnights": 14}
 
@@ -428,7 +434,7 @@ _TIME_ZONE_RE = re.compile(
 _TIME_RE = re.compile(
     r"(?P<time>(?P<hour>[01]?\d|2[0-3])(?:[:.](?P<minute>[0-5]\d))?\s?(?P<ampm>a\.?\s?m\.?|p\.?\s?m\.?)"
     r"|(?P<hour24>[01]?\d|2[0-3]):(?P<minute24>[0-5]\d)(?:\s?h(?:rs|ours)?)?"
-    r"|(?P<word>noon|midday|midnight))"
+    r"|(?<![a-z])(?P<word>noon|midday|midnight))"
 )
 _RELATIVE_EVENT_RE = re.compile(
     r"^(?:(?:the|that) )?(?:(?:following|previous|preceding|same|prior) (?:day|morning|afternoon|evening|night|week|"
@@ -820,9 +826,28 @@ def _h_season(match: re.Match[str], published: dt.date | None) -> str:
 
 
 def _h_holiday(match: re.Match[str], published: dt.date | None) -> str:
-    month, day = HOLIDAYS[match.group("holiday")]
+    holiday = match.group("holiday")
     year = int(match.group("year")) if match.group("year") else _need(published).year
+    if holiday == "election day":
+        # the Tuesday after the first Monday of November
+        first = dt.date(year, 11, 1)
+        monday = first + dt.timedelta(days=-first.weekday() % 7)
+        return (monday + dt.timedelta(days=1)).isoformat()
+    if holiday in WEEKDAY_HOLIDAYS:
+        month, weekday, n = WEEKDAY_HOLIDAYS[holiday]
+        if n > 0:
+            first = dt.date(year, month, 1)
+            return (first + dt.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))).isoformat()
+        following = dt.date(year + month // 12, month % 12 + 1, 1)
+        last = following - dt.timedelta(days=1)
+        return (last - dt.timedelta(days=(last.weekday() - weekday) % 7)).isoformat()
+    month, day = HOLIDAYS[holiday]
     return dt.date(year, month, day).isoformat()
+
+
+_HOLIDAY_NAMES = "|".join(
+    re.escape(name) for name in sorted([*HOLIDAYS, *WEEKDAY_HOLIDAYS, "election day"], key=len, reverse=True)
+)
 
 
 _HANDLERS: list[tuple[re.Pattern[str], Any]] = [
@@ -851,7 +876,6 @@ _HANDLERS: list[tuple[re.Pattern[str], Any]] = [
                 r"(?P<unit>days?|weeks?|fortnights?|months?|years?|decades?|hours?|minutes?) ago"), _h_ago),
     (re.compile(r"(?:(?P<which>last|next|this) )?(?P<season>spring|summer|autumn|fall|winter)(?: (?:of )?(?P<year>\d{4}))?"),
      _h_season),
-    (re.compile(r"(?P<holiday>christmas day|christmas eve|christmas|new year's eve|boxing day|halloween)(?: (?P<year>\d{4}))?"),
-     _h_holiday),
+    (re.compile(rf"(?P<holiday>{_HOLIDAY_NAMES})(?: (?P<year>\d{{4}}))?"), _h_holiday),
 ]
 

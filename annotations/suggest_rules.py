@@ -80,7 +80,7 @@ PRONOUNS = frozenset("he she it they we i you who which this that one someone so
 # between a source and its verb: "The bank also said", "Lind had earlier told"
 BETWEEN_SOURCE_AND_VERB = frozenset(
     "also has have had will would later earlier previously recently again then once publicly separately long"
-    " further repeatedly first initially subsequently meanwhile".split()
+    " further repeatedly first initially subsequently meanwhile twice".split()
 )
 # after a reporting verb ending in -s, words that show it is a plural noun ("member states of")
 AFTER_A_NOUN = frozenset(
@@ -94,12 +94,19 @@ IRREGULAR_PLURALS = frozenset(
 NOUN_OR_VERB = frozenset("states reports notes claims estimates shows finds projects calls".split())
 # after such a word, words that show it is a noun; "says", "adds" and the like are never nouns
 AFTER_A_PLURAL_NOUN = AFTER_A_NOUN | frozenset("like such including where during across around throughout".split())
+# reporting verbs that need an object, so that a preposition after them shows a participle
+PARTICIPLES = frozenset("cited mentioned described quoted criticized criticised questioned accused urged".split())
 # reflexives after a verb: "found itself" reports nothing
 REFLEXIVES = frozenset("itself himself herself themselves myself ourselves yourself".split())
 # lower-case nouns ending in -ly (other -ly words are adverbs: "bluntly", "also")
 LY_NOUNS = frozenset("family assembly ally rally supply monopoly anomaly belly bully fly lily jelly".split())
 # reporting verbs that come before their source after a comma ("…, said Ana Ruiz."), and take no object
 INVERTING = frozenset("said says added adds wrote writes asked asks explained recalled insisted argued warned".split())
+# words before a colon that label what follows rather than name who says it
+LABEL_WORDS = frozenset(
+    "q a update updated note watch video photos photo breaking exclusive read related full analysis opinion"
+    " editor transcript source sources correction clarification background warning disclaimer listen".split()
+)
 # words that open a sentence before a comma without being its subject ("Meanwhile, Lind, …, said")
 DISCOURSE = frozenset(
     "meanwhile still however instead separately similarly later earlier now then also finally first again"
@@ -107,6 +114,10 @@ DISCOURSE = frozenset(
     " hence meantime regardless afterward afterwards today yesterday".split()
 )
 TIME_UNITS = frozenset("years months weeks days hours minutes decades seconds".split())
+# double quotation marks: those that open, those that close, and those that do either
+OPENING_QUOTES = frozenset(("“", "``"))
+CLOSING_QUOTES = frozenset(("”",))
+DOUBLE_QUOTES = OPENING_QUOTES | CLOSING_QUOTES | frozenset(('"', "''"))
 # one-character quotes, and the typewriter pairs of some wires' copy (''We need…,'' she said)
 QUOTES = frozenset(('"', "'", "“", "”", "‘", "’", "''", "``"))
 POSSESSIVES = frozenset(("'s", "'", "’s", "’", "&"))
@@ -253,6 +264,8 @@ class Lexicon:
         # the sentencizer's sentence-final punctuation, and the question mark
         for mark in Sentencizer.default_punct_chars:
             single["ORTH"].setdefault(mark, set()).add(_SENTENCE_END)
+        for mark in DOUBLE_QUOTES:
+            single["ORTH"].setdefault(mark, set()).add(_QUOTE)
         single["ORTH"].setdefault("?", set()).add(_QUESTION)
         # tokens share these label sets, so they are frozen
         self._lower_classes = {key: frozenset(labels) for key, labels in single["LOWER"].items()}
@@ -359,14 +372,16 @@ _DATE_SHAPE = re.compile(r"^(?:d{1,2}(?:xx)?|dddd|d{1,2}[:.]dd(?:xx)?|ddddx|x{3,
 _BIT_DATE, _BIT_FIGURE, _BIT_CUE, _BIT_AGO, _BIT_DIRECT, _BIT_END, _BIT_QUESTION, _BIT_NUMBER = (
     1, 2, 4, 8, 16, 32, 64, 128
 )
-_BITS = (_BIT_DATE, _BIT_FIGURE, _BIT_CUE, _BIT_AGO, _BIT_DIRECT, _BIT_END, _BIT_QUESTION, _BIT_NUMBER)
+_BIT_QUOTE = 2048
+_BITS = (_BIT_DATE, _BIT_FIGURE, _BIT_CUE, _BIT_AGO, _BIT_DIRECT, _BIT_END, _BIT_QUESTION, _BIT_NUMBER, _BIT_QUOTE)
 # bits of a token's shape: a number, a number a date can hold, a line break
 _SHAPE_NUMBER, _SHAPE_DATE, _SHAPE_NEWLINE = 256, 512, 1024
 _ALL_BITS = _BITS + (_SHAPE_NUMBER, _SHAPE_DATE, _SHAPE_NEWLINE)
 # word classes the grammar adds for itself
 _SENTENCE_END = "_SENTENCE_END"
 _QUESTION = "_QUESTION"
-_INTERNAL = frozenset({_SENTENCE_END, _QUESTION})
+_QUOTE = "_QUOTE"
+_INTERNAL = frozenset({_SENTENCE_END, _QUESTION, _QUOTE})
 _DATE_STARTS = frozenset({"MONTH", "WEEKDAY", "DATE_WORD", "DATE_MODIFIER", "PERIOD"})
 _FIGURE_STARTS = frozenset({"NUMBER", "VAGUE", "MULTIPLIER", "FRACTION"})
 _CUES = frozenset({"SOURCE_BEFORE", "SOURCE_AFTER"})
@@ -386,6 +401,8 @@ def _mask(labels: frozenset[str]) -> int:
         mask |= _BIT_NUMBER
     if _SENTENCE_END in labels:
         mask |= _BIT_END
+    if _QUOTE in labels:
+        mask |= _BIT_QUOTE
     if _QUESTION in labels:
         mask |= _BIT_QUESTION
     if any(label not in CATEGORIES and label not in _INTERNAL for label in labels):
@@ -712,6 +729,10 @@ def _date_kind_of(tokens: _Tokens, i: int) -> str | None:
             word = tokens.lows[i]
             if kind == "MONTH" and word == "may" and not _may_is_month(tokens, i):
                 return None
+            if kind == "MONTH" and _after_a_first_name(tokens, i):
+                return None  # "Jill June": a surname
+            if kind == "PERIOD" and word == "fall" and not _fall_is_season(tokens, i):
+                return None  # "the fall in prices", "prices fall"
             if kind == "DATE_MODIFIER" and word in _NEEDS_OF and tokens.lower(i + 1) != "of":
                 return None  # "the year beginning July 1": not "beginning July"
             if kind == "DATE_WORD" and word in _COMMON_DATE_WORDS and tokens.title(i) and tokens.alpha(i - 1):
@@ -742,6 +763,27 @@ def _first_date_kind(cats: frozenset[str]) -> str | None:
     except KeyError:
         kind = _FIRST_DATE_KINDS[cats] = next((kind for kind in _DATE_KINDS if kind in cats), None)
         return kind
+
+
+def _after_a_first_name(tokens: _Tokens, i: int) -> bool:
+    """A month after a capitalised word with no date meaning, and no day after it: a name."""
+    before = i - 1
+    return (
+        before >= 0 and tokens.title(before) and tokens.alpha(before) and before not in tokens.openers
+        and not tokens.classes.get(before) and not tokens.num(i + 1)
+    )
+
+
+def _fall_is_season(tokens: _Tokens, i: int) -> bool:
+    """"fall" the season: "last fall", "the fall of 2015", "in the fall."; not "prices fall"."""
+    before = tokens.lower(i - 1)
+    if before in ("this", "last", "next", "early", "late", "mid"):
+        return True
+    if tokens.lower(i + 1) == "of" and i + 2 in tokens.numbers and tokens.form(i + 2) & _FORM_YEAR:
+        return True
+    return before == "the" and tokens.lower(i - 2) in ("in", "by", "until", "since", "during", "through") and (
+        i + 1 >= tokens.n or not tokens.alpha(i + 1)
+    )
 
 
 def _may_is_month(tokens: _Tokens, i: int) -> bool:
@@ -872,6 +914,8 @@ def _number_core(tokens: _Tokens, i: int) -> tuple[int, int, str] | None:
         if following in ("dozen", "hundred", "thousand", "million", "billion", "trillion"):
             start, end, kind = i, i + 1, "words"
         elif "FRACTION" in get(i + 1, _EMPTY) and following not in ("half", "halves"):
+            if tokens.alpha(i + 2) and lows[i + 2] not in _AFTER_A_FRACTION:
+                return None  # "a third party", "a fourth term": an ordinal
             return i, i + 2, "fraction"
         else:
             return None
@@ -879,22 +923,27 @@ def _number_core(tokens: _Tokens, i: int) -> tuple[int, int, str] | None:
         start, end, kind = i, i + 1, "digits"
         if tokens.form(i) & _FORM_ATTACHED_SCALE:
             return start, end, kind
+        if lows[i + 1] in ("in", "out"):
+            fraction = _proportion(tokens, i)
+            if fraction is not None:
+                return fraction  # "3 in 10"
     elif "NUMBER" in cats:
         start, end, kind = i, i + 1, "words"
         following = lows[i + 1]
-        if word == "one" and following in ("in", "out"):
-            # "one in five", "one out of three"
-            k = i + 2 if following == "in" else i + 3
-            if "NUMBER" in get(k, _EMPTY) or (k < n and _is_digits(tokens, k)):
-                return i, k + 1, "fraction"
+        if word == "one" and lows[i - 1] == "no":
+            return None  # "no one": a pronoun
+        if following in ("in", "out"):
+            fraction = _proportion(tokens, i)
+            if fraction is not None:
+                return fraction
         if following == "-" and "FRACTION" in get(i + 2, _EMPTY) and tokens.joined(i) and tokens.joined(i + 1):
             return i, i + 3, "fraction"  # "two-thirds"
         if "FRACTION" in get(i + 1, _EMPTY) and following.endswith("s"):
             return i, i + 2, "fraction"  # "three quarters"
     elif word in ("hundred", "thousand", "dozen") and "QUALIFIER" in get(i - 1, _EMPTY):
         start, end, kind = i, i + 1, "words"  # "several hundred"
-    elif word == "half" and "QUALIFIER" in get(i - 1, _EMPTY):
-        return i, i + 1, "fraction"  # "nearly half"
+    elif word == "half" and ("QUALIFIER" in get(i - 1, _EMPTY) or lows[i + 1] == "of"):
+        return i, i + 1, "fraction"  # "nearly half", "half of all income"
     else:
         return None
     # more number words and multipliers: "twenty-five", "one hundred and twenty", "4.6 million", "190m"
@@ -916,6 +965,42 @@ def _number_core(tokens: _Tokens, i: int) -> tuple[int, int, str] | None:
         else:
             break
     return start, end, kind
+
+
+# words after "a third" and the like that show it is a fraction ("a third of", "a fifth more")
+_AFTER_A_FRACTION = frozenset("of more less fewer to in on at and or since from as than over by for with".split())
+
+
+def _proportion(tokens: _Tokens, i: int) -> tuple[int, int, str] | None:
+    """"one in five", "3 in 10", "two out of three": a number in or out of a larger one."""
+    lows = tokens.lows
+    k = i + 2 if lows[i + 1] == "in" else i + 3
+    if lows[i + 1] == "out" and lows[i + 2] != "of":
+        return None
+    if k >= tokens.n:
+        return None
+    if "NUMBER" in tokens.classes.get(k, _EMPTY) or (_is_digits(tokens, k) and not tokens.form(k) & _FORM_YEAR):
+        first, second = _small_value(tokens, i), _small_value(tokens, k)
+        if first is not None and second is not None and first < second:
+            return i, k + 1, "fraction"
+    return None
+
+
+_WORD_VALUES = {word: value for value, word in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
+    " seventeen eighteen nineteen twenty".split()
+)} | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+
+
+def _small_value(tokens: _Tokens, i: int) -> float | None:
+    """The value of the one-token number at i ("five", "10"), or None."""
+    word = tokens.lows[i]
+    if word in _WORD_VALUES:
+        return _WORD_VALUES[word]
+    try:
+        return float(word.replace(",", ""))
+    except ValueError:
+        return None
 
 
 def _figure_at(tokens: _Tokens, i: int, taken: list[bool]) -> tuple[int, int] | None:
@@ -944,9 +1029,19 @@ def _figure_at(tokens: _Tokens, i: int, taken: list[bool]) -> tuple[int, int] | 
         # an age between commas after a name: "Hale, 47,"
         if previous == "," and tokens.title(before - 1) and end < n and tokens.word(end) == ",":
             return None
-        # part of an identifier or a score: "8-5", "A-4"
-        if previous in ("-", "/", "#", "No.") and tokens.joined(before):
+        # part of an identifier: "A-4", "F-35", "No. 2" (a range or a score, "3-4%", "52-48", is two figures)
+        if previous in ("-", "/") and tokens.joined(before) and not tokens.num(before - 1):
             return None
+        if previous in ("#", "No.", "no.") or previous == "." and tokens.word(before - 1) in ("No", "no", "Nos"):
+            return None
+        # an age: "at age 94", "aged 60"
+        if previous in ("age", "aged", "ages"):
+            return None
+    # a list's numbering: "11. Rick Santorum", "2) the second point"
+    if kind == "digits" and start in tokens.openers and end < n and tokens.word(end) in (".", ")") and (
+        tokens.joined(start) and (end + 1 >= n or not tokens.num(end + 1))
+    ):
+        return None
     # left: the currency, then the qualifier
     left = start
     currency = False
@@ -984,6 +1079,10 @@ def _figure_at(tokens: _Tokens, i: int, taken: list[bool]) -> tuple[int, int] | 
     elif tokens.word(right) == "-" if right < n else False:
         if tokens.joined(right - 1) and tokens.joined(right) and tokens.alpha(right + 1):
             right += 2  # "19-day", "151-seat"
+            while right + 1 < n and tokens.word(right) == "-" and tokens.joined(right - 1) and tokens.joined(
+                right
+            ) and tokens.alpha(right + 1) and lows[right + 1] != "old":
+                right += 2  # "5,125-square-foot"
         else:
             has_unit = False
     else:
@@ -1014,7 +1113,10 @@ def _rate(tokens: _Tokens, i: int, time_only: bool = False) -> int:
         if end - i >= 2 and tokens.lower(end - 1) not in ("a", "an", "per"):
             return end
     if not time_only and tokens.lower(i) == "per" and tokens.alpha(i + 1) and not tokens.stop(i + 1):
-        return i + 2
+        end = i + 1
+        while tokens.has(end, "UNIT"):
+            end += 1
+        return max(end, i + 2)  # "per household", "per square foot"
     return i
 
 
@@ -1078,8 +1180,8 @@ def _sources(
         if i < resume:
             continue
         cats = get(i, _EMPTY)
-        if "SOURCE_BEFORE" in cats and tokens.title(i):
-            continue  # a capitalised "States" is a name, not a verb
+        if "SOURCE_BEFORE" in cats and tokens.title(i) and not (i in tokens.openers and lows[i] in INVERTING):
+            continue  # a capitalised "States" is a name, not a verb ("Said Comey, …" opens a sentence)
         sentence = bisect.bisect_right(sentence_starts, i) - 1
         if sentence < 0 or i >= sentences[sentence][1]:
             continue
@@ -1099,12 +1201,55 @@ def _sources(
                 continue  # "member states of", "reports were", "six states": a noun, not a verb
             if lows[i + 1] in REFLEXIVES:
                 continue  # "the bank has found itself": no report
+            if word in PARTICIPLES and lows[i + 1] in ("in", "at", "on", "as", "during", "above", "earlier"):
+                continue  # "the bureau cited in the tweet": a participle, whose source is elsewhere
             span = _source_of_verb(tokens, i, sent_start, sent_end, taken)
             if span is not None or _pronoun_before(tokens, i, sent_start):
                 attributed.add(sentence)
         if span is not None and _take(taken, *span):
             found.append(("source", *span))
+            if span[1] <= i:
+                # "Lind and the union's lawyers said": each of the coordinated sources
+                other = _coordinated(tokens, span[0], sent_start, taken)
+                if other is not None and _take(taken, *other):
+                    found.append(("source", *other))
+    for k, (start, end) in enumerate(sentences):
+        span = _speaker_label(tokens, start, end, taken)
+        if span is not None and _take(taken, *span):
+            found.append(("source", *span))
+            attributed.add(k)
     return found, attributed
+
+
+def _coordinated(tokens: _Tokens, start: int, sent_start: int, taken: list[bool]) -> tuple[int, int] | None:
+    """The source coordinated before the one at ``start`` ("Lind and …"), when it opens the sentence."""
+    if start - 2 < sent_start or tokens.lows[start - 1] != "and":
+        return None
+    span = _np_backward(tokens, start - 2, sent_start, taken)
+    if span is None or not all(tokens.word(m) in QUOTES for m in range(sent_start, span[0])):
+        return None
+    # a name ("Lind", "Sen. Ann Vey"), not a clause that ends in a noun ("The court heard from Ames")
+    first = span[0] + (tokens.lows[span[0]] in DETERMINERS)
+    names = all(tokens.word(m)[:1].isupper() or tokens.lows[m] in POSSESSIVES for m in range(first, span[1]))
+    return span if names and first < span[1] else None
+
+
+def _speaker_label(tokens: _Tokens, start: int, end: int, taken: list[bool]) -> tuple[int, int] | None:
+    """The name before a colon that opens a headline or a transcript's line ("Pike: Tolls must fall")."""
+    k = start
+    while k < end and k - start < 6 and tokens.lows[k] != ":":
+        k += 1
+    if k == start or k >= end - 1 or tokens.lows[k] != ":":
+        return None
+    if tokens.lows[start] in LABEL_WORDS or not (tokens.title(k + 1) or tokens.word(k + 1) in QUOTES or
+                                                  tokens.word(k + 1).isupper()):
+        return None
+    for m in range(start, k):
+        word = tokens.word(m)
+        if not (word[:1].isupper() and (tokens.alpha(m) or tokens._lexicon.name_word(tokens.orths[m]))
+                or tokens.lows[m] in POSSESSIVES) or taken[m] or tokens.cats(m):
+            return None
+    return start, k
 
 
 def _counted_before(tokens: _Tokens, i: int) -> bool:
@@ -1172,7 +1317,11 @@ def _source_of_verb(
             # "the $240 million reported earlier this month by Meridian Wire"
             return _np_forward(tokens, by + 1, sent_end, taken)
     j = verb - 1
-    if j < sent_start:
+    if j < sent_start or all(tokens.word(m) in QUOTES for m in range(sent_start, verb)):
+        # 'Said Comey, "…"': a sentence that opens with the verb names its source next
+        span = _np_forward(tokens, verb + 1, sent_end, taken)
+        if span is not None and lows[verb] in INVERTING and _ends_clause(tokens, span[1], sent_end):
+            return span
         return None
     if tokens.word(j) in QUOTES or (tokens.word(j) == "," and j - 1 >= sent_start and tokens.word(j - 1) in QUOTES):
         # '"…," said Professor Leon Baptiste': the source follows
@@ -1200,7 +1349,7 @@ def _source_of_verb(
 
 def _ends_clause(tokens: _Tokens, i: int, sent_end: int) -> bool:
     """Token i ends a clause: the sentence's end, its punctuation, or a relative pronoun."""
-    return i >= sent_end or tokens.lows[i] in (",", ".", ";", "(", "who", "—", "--") or tokens.word(i) in QUOTES
+    return i >= sent_end or tokens.lows[i] in (",", ".", ";", ":", "(", "who", "—", "--") or tokens.word(i) in QUOTES
 
 
 def _passive_by(tokens: _Tokens, verb: int, sent_end: int) -> int | None:
@@ -1270,8 +1419,11 @@ def _np_word(tokens: _Tokens, i: int) -> bool:
     if not tokens.alpha(i):
         return 0 <= i < tokens.n and tokens._lexicon.name_word(tokens.orths[i])
     word = lows[i]
-    if word in PRONOUNS or word in DETERMINERS or word in NP_PREPOSITIONS or word == "in" or tokens.stop(i):
+    if word in PRONOUNS or word in DETERMINERS or word in NP_PREPOSITIONS or word == "in":
         return False
+    if tokens.stop(i):
+        # "said Will Doyle": a capitalised verb inside a name, not at a sentence's start
+        return word in _NAME_STOPS and tokens.title(i) and tokens.title(i + 1) and i not in tokens.openers
     cats = get(i, _EMPTY)
     if cats and not cats.isdisjoint(_NOT_IN_SOURCE):
         return tokens.title(i) and "SOURCE_BEFORE" not in cats  # "Estravia Today", "Labour Day Committee"
@@ -1311,15 +1463,35 @@ def _np_backward(tokens: _Tokens, end: int, sent_start: int, taken: list[bool]) 
         if (word in NP_PREPOSITIONS or word == "in") and p - 1 >= sent_start and _np_word(tokens, p - 1):
             start = k = p - 1  # "Analysts at Brandt & Co", "One broker in Aldenburg"
             continue
+        if word == "on" and tokens.title(p - 1) and tokens.title(p + 1) and p - 1 >= sent_start:
+            start = k = p - 1  # "the Committee on Benghazi"
+            continue
         break
     if start > sent_start and lows[start - 1] in PREPOSITIONS:
-        return None  # "patients on velorstat reported": the object of a preposition is not the subject
+        # "people familiar with the talks said", "officials briefed on the plan said": the
+        # phrase before the modifier; otherwise ("patients on velorstat reported") the object
+        # of a preposition is not the subject
+        modifier = start - 2
+        if modifier > sent_start and not taken[modifier]:
+            if lows[modifier] in ("familiar", "close") or (
+                lows[modifier].endswith("ed") and tokens.is_lower(modifier) and lows[modifier] not in _STOP_PAST
+            ):
+                head = _np_backward(tokens, modifier - 1, sent_start, taken)
+                if head is not None:
+                    return (head[0], end + 1) if lows[modifier] in ("familiar", "close") else head
+        return None
     for m in range(start + 1, end):
         # "satellite images reviewed by the Ledger": a participle clause is not part of the source
         word = lows[m]
         if word.endswith("ed") and tokens.is_lower(m) and lows[m + 1] in NP_PREPOSITIONS:
             return start, m
     return start, end + 1
+
+
+# stop words that are also first names ("Will Doyle", "Hope Hicks")
+_NAME_STOPS = frozenset("will hope may rose grant bill mark joy faith major".split())
+# past tenses that end a clause rather than start a participle ("he worked on the plan")
+_STOP_PAST = frozenset("worked voted served lived used needed wanted planned started continued failed".split())
 
 
 def _np_forward(tokens: _Tokens, start: int, limit: int, taken: list[bool]) -> tuple[int, int] | None:
@@ -1361,6 +1533,68 @@ def _np_forward(tokens: _Tokens, start: int, limit: int, taken: list[bool]) -> t
 # -- claims -------------------------------------------------------------------
 
 
+def _quoted_with(tokens: _Tokens, sentences: list[tuple[int, int]], attributed: set[int]) -> set[int]:
+    """The sentences of the quotations that attributed sentences tag, where they name something.
+
+    '"Rates will rise. Jobs will go," she said.' attributes both sentences;
+    so does a quotation that goes on after its tag in the same paragraph
+    ('"…," Vey said. "The port will close."').
+    """
+    quotes = tokens.anchors[_BIT_QUOTE]
+    count = len(sentences)
+    open_after = [False] * count
+    """A quotation is open at the end of each sentence."""
+    opens = [False] * count
+    """Each sentence starts with an opening quotation mark."""
+    has_quote = [False] * count
+    state = False
+    q = 0
+    for k, (start, end) in enumerate(sentences):
+        first = True
+        while q < len(quotes) and quotes[q] < end:
+            i = quotes[q]
+            q += 1
+            if i < start:
+                continue
+            mark = tokens.word(i)
+            opening = mark in OPENING_QUOTES or (mark not in CLOSING_QUOTES and not state)
+            if first and i == start and opening:
+                opens[k] = True
+            first = False
+            has_quote[k] = True
+            state = opening
+        open_after[k] = state
+    paragraph_breaks = tokens.newlines
+
+    def same_paragraph(k: int) -> bool:
+        """Sentences k and k + 1 are in one paragraph."""
+        low = bisect.bisect_left(paragraph_breaks, sentences[k][1])
+        return not (low < len(paragraph_breaks) and paragraph_breaks[low] < sentences[k + 1][0])
+
+    def names_something(k: int) -> bool:
+        """A capitalised word after the first (not "I"): a quoted sentence about someone or
+        something in particular, which can be checked, unlike "Nobody likes a tax increase." """
+        start, end = sentences[k]
+        first = start
+        while first < end and not tokens.alpha(first):
+            first += 1
+        return any(tokens.title(m) and tokens.lows[m] != "i" for m in range(first + 1, end))
+
+    found: set[int] = set()
+    for k in sorted(attributed):
+        if not has_quote[k]:
+            continue
+        j = k
+        while j + 1 < count and (open_after[j] or opens[j + 1]) and same_paragraph(j):
+            j += 1
+            found.add(j)
+        j = k
+        while j > 0 and open_after[j - 1] and same_paragraph(j - 1):
+            j -= 1
+            found.add(j)
+    return {k for k in found if names_something(k)}
+
+
 def _claims(
     tokens: _Tokens,
     sentences: list[tuple[int, int]],
@@ -1370,6 +1604,8 @@ def _claims(
     """Sentences that hold a figure, a date or an attribution, except questions."""
     starts = sorted(start for label, start, _ in spans if label in ("figure", "date", "source"))
     questions = tokens.anchors[_BIT_QUESTION]
+    if attributed and tokens.anchors[_BIT_QUOTE]:
+        attributed = attributed | _quoted_with(tokens, sentences, attributed)
     claims = []
     for k, (start, end) in enumerate(sentences):
         first = bisect.bisect_left(starts, start)

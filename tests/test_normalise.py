@@ -176,6 +176,16 @@ DATES = [
     ("Friday night", P, resolved("2025-03-07")),
     ("Sunday's", P, resolved("2025-03-09")),
     ("Christmas", P, resolved("2025-12-25")),
+    # US holidays, fixed and on the nth weekday of their month
+    ("Fourth of July", P, resolved("2025-07-04")),
+    ("Labor Day", P, resolved("2025-09-01")),
+    ("Memorial Day", P, resolved("2025-05-26")),
+    ("Thanksgiving", P, resolved("2025-11-27")),
+    ("Election Day 2024", P, resolved("2024-11-05")),
+    ("Presidents’ Day", P, resolved("2025-02-17")),
+    # "afternoon" holds "noon" but is no time
+    ("Tuesday afternoon", P, resolved("2025-03-11")),
+    ("this afternoon", P, resolved("2025-03-12")),
     ("the 1990s", P, resolved("1990/1999")),
     ("March 3-5", P, resolved("2025-03-03/2025-03-05")),
     # the examples

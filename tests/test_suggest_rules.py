@@ -83,6 +83,27 @@ def test_what_figures_leave_out(nlp, sentence, expected):
     assert texts(nlp, sentence, "figure") == expected
 
 
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        ("Fares rose by 3-4% and the bill passed 61-39.", ["3", "4%", "61", "39"]),
+        ("Roughly three out of five drivers and about 3 in 10 riders agreed.",
+         ["Roughly three out of five", "about 3 in 10"]),
+        ("The richest 1 percent hold half of the wealth.", ["1 percent", "half"]),
+        ("Office space costs $62 per square foot in a 4,200-square-foot unit.",
+         ["$62 per square foot", "4,200-square-foot"]),
+        ("A fifth of the fleet and a third more trucks were idle.", ["A fifth", "a third"]),
+        # ordinals, ranks, ages, list numbering and "no one" are not figures
+        ("A third party won a fourth term.", []),
+        ("She was the No. 2 official and died at age 91.", []),
+        ("1. Ferris\n\n12. Okafor", []),
+        ("No one else can say that.", []),
+    ],
+)
+def test_figures_as_reporters_write_them(nlp, sentence, expected):
+    assert texts(nlp, sentence, "figure") == expected
+
+
 # -- dates --------------------------------------------------------------------
 
 
@@ -109,6 +130,25 @@ def test_what_figures_leave_out(nlp, sentence, expected):
     ],
 )
 def test_dates(nlp, sentence, expected):
+    assert texts(nlp, sentence, "date") == expected
+
+
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        ("Ballots are due Oct. 24 and counted Tuesday night.", ["Oct. 24", "Tuesday night"]),
+        ("The ruling, issued Wednesday afternoon, takes effect Jan. 1, 2027.",
+         ["Wednesday afternoon", "Jan. 1, 2027"]),
+        ("The levy passed in the fall of 2019 and lapsed last fall.", ["fall of 2019", "last fall"]),
+        ("Crews will return in the fall.", ["fall"]),
+        ("Since Labor Day the queues have grown; on Election Day they were gone.", ["Labor Day", "Election Day"]),
+        ("The fair opens on the Fourth of July and closes at Thanksgiving.", ["Fourth of July", "Thanksgiving"]),
+        # "fall" the verb or the noun, and a month that is a surname, are not dates
+        ("Prices fall when the fall in demand comes.", []),
+        ("The letter was signed by Tom Ebbe, Jill June and Mo Tan.", []),
+    ],
+)
+def test_dates_as_reporters_write_them(nlp, sentence, expected):
     assert texts(nlp, sentence, "date") == expected
 
 
@@ -169,6 +209,18 @@ def test_sources(nlp, sentence, expected):
         ("Meanwhile, Tarek Aziz, a port official, said the cranes were idle.", ["Tarek Aziz"]),
         # an adverb before the verb is not part of the source
         ("The miners have flatly denied it.", ["The miners"]),
+        # more reporting verbs, and the subject of a sentence that opens with its verb
+        ("Councillor Ames tweeted that the depot would close.", ["Councillor Ames"]),
+        ("The regulator predicted a shortfall.", ["The regulator"]),
+        ('Said Okafor, "The audit is late."', ["Okafor"]),
+        ('"The count is over," said Will Brandt.', ["Will Brandt"]),
+        # names with "on", post-modifiers that identify the source, participles that do not
+        ("The Committee on Fisheries said quotas would fall.", ["The Committee on Fisheries"]),
+        ("Officials familiar with the talks said a deal was close.", ["Officials familiar with the talks"]),
+        ("Engineers briefed on the design said it was sound.", ["Engineers"]),
+        # coordinated sources, and a headline's or a transcript's speaker
+        ("Ames and the port authority said the depot would close.", ["Ames", "the port authority"]),
+        ("Pike: Tolls Must Fall Before the Election", ["Pike"]),
     ],
 )
 def test_sources_as_reporters_write_them(nlp, sentence, expected):
@@ -185,6 +237,9 @@ def test_sources_as_reporters_write_them(nlp, sentence, expected):
         "The decision, announced at 2 p.m., was expected.",
         "The rebels captured two states during the offensive.",  # "states" after a number is a noun
         "The agency has found itself short of staff.",  # "found itself" reports nothing
+        "The bureau cited in the report does not exist.",  # a participle
+        "Update: The vote was delayed.",  # a label before a colon
+        "Outgoing mayor Ann Vey conceded defeat.",  # an act that conveys no information
     ],
 )
 def test_not_sources(nlp, sentence):
@@ -211,6 +266,21 @@ def test_claims_are_sentences_with_a_figure_a_date_or_an_attribution(nlp):
         '"This is the first therapy to work," she said.',
         "Talks resume on Friday.",
     ]
+
+
+def test_the_sentences_of_an_attributed_quotation_are_claims_when_they_name_something(nlp):
+    text = (
+        '"The depot in Harwick will shut. Nobody wants that," Ames said. "Brennan Freight has already left."'
+        " Rain fell.\n\n\"Nothing is decided.\""
+    )
+    assert texts(nlp, text, "claim") == [
+        '"The depot in Harwick will shut.',
+        'Nobody wants that," Ames said.',
+        '"Brennan Freight has already left."',
+    ]
+    # typewriter quotes too, from a pronoun's tag
+    text = "''Fares rose again in Lisbon,'' she said. ''The Transport Ministry knew.''"
+    assert texts(nlp, text, "claim") == ["''Fares rose again in Lisbon,'' she said.", "''The Transport Ministry knew.''"]
 
 
 def test_a_claim_keeps_its_quote_marks_and_tag(nlp):
