@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
+from rich.segment import ControlType
+from rich.style import Style
+from textual._compositor import ChopsUpdate
+from textual.geometry import Region
+
 BORDER = (
     "Valdoria has moved up to 2,500 troops to the border since 7 March 2025, "
     "the Kestrian Defence Ministry said on Monday.\n\n"
@@ -40,3 +46,70 @@ def screen_text(app) -> str:
     svg = app.export_screenshot()
     body = svg[svg.index("<g") :] if "<g" in svg else svg
     return html.unescape(re.sub(r"<[^>]+>", "", body)).replace("\xa0", " ")
+
+
+Cell = tuple[str, Style | None]
+
+
+def strip_cells(strip) -> list[Cell]:
+    """The cells a drawn row fills: a wide character takes two."""
+    cells: list[Cell] = []
+    for segment in strip:
+        for char in segment.text:
+            cells.append((char, segment.style))
+            if cell_len(char) == 2:
+                cells.append(("", segment.style))  # the right half of a wide character
+    return cells
+
+
+class Terminal:
+    """The cells a terminal shows after the updates an app writes to it:
+    each frame written over the last, wide characters taking two cells; a
+    full frame (a new size) starts the grid again."""
+
+    def __init__(self, app) -> None:
+        self.cells: list[list[Cell]] = []
+        self.frames = 0
+        self.partial = 0
+        """How many frames sent only the cells a change touched."""
+        self.console = app.console
+        shown = app._display
+
+        def display(screen, update) -> None:
+            shown(screen, update)
+            if update is not None and screen is app.screen:
+                self.write(update)
+
+        app._display = display
+
+    def write(self, update) -> None:
+        self.frames += 1
+        if isinstance(update, ChopsUpdate):
+            self.partial += 1
+        else:
+            width, height = update.region.size
+            self.cells = [[(" ", None)] * width for _ in range(height)]
+        x = y = 0
+        for segment in update.__rich_console__(self.console, self.console.options):
+            if segment.control:
+                for control in segment.control:
+                    if control[0] == ControlType.CURSOR_MOVE_TO:
+                        x, y = control[1], control[2]
+                continue
+            for char in segment.text:
+                if char == "\n":
+                    x, y = 0, y + 1
+                    continue
+                row = self.cells[y]
+                row[x] = (char, segment.style)
+                if cell_len(char) == 2:
+                    row[x + 1] = ("", segment.style)
+                x += cell_len(char)
+
+    def rows(self, region: Region) -> list[list[Cell]]:
+        return [row[region.x : region.right] for row in self.cells[region.y : region.bottom]]
+
+    @staticmethod
+    def drawn_afresh(app) -> list[list[Cell]]:
+        """Every cell of the screen drawn as a whole, not row by row."""
+        return [strip_cells(strip) for strip in app.screen._compositor.render_strips()]

@@ -23,15 +23,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from rich.cells import cell_len
-from rich.segment import ControlType
-from rich.style import Style
-from textual._compositor import ChopsUpdate
 from textual.geometry import Region
 
 from annotations.model import DocumentInput
 from annotations.nlp import tokenize
 from annotations.store import Store
+from tests.tui.support import Cell, Terminal
 from tui.app import RedlineApp
 from tui.document_list import DocumentList
 from tui.inert import inert
@@ -41,68 +38,13 @@ HEIGHT = 30
 LONG_RUN = int(os.environ.get("REDLINE_LONG_RUN") or 0)
 """Examples for a long run; 0 in the suite."""
 
-Cell = tuple[str, Style | None]
-
-
-class Grid:
-    """The cells a terminal shows after the updates an app writes to it:
-    each frame written over the last, wide characters taking two cells; a
-    full frame (a new size) starts the grid again."""
-
-    def __init__(self, app: RedlineApp) -> None:
-        self.cells: list[list[Cell]] = []
-        self.console = app.console
-        shown = app._display
-
-        def display(screen, update) -> None:
-            shown(screen, update)
-            if update is not None and screen is app.screen:
-                self.write(update)
-
-        app._display = display  # type: ignore[method-assign]
-
-    def write(self, update) -> None:
-        if not isinstance(update, ChopsUpdate):
-            width, height = update.region.size
-            self.cells = [[(" ", None)] * width for _ in range(height)]
-        x = y = 0
-        for segment in update.__rich_console__(self.console, self.console.options):
-            if segment.control:
-                for control in segment.control:
-                    if control[0] == ControlType.CURSOR_MOVE_TO:
-                        x, y = control[1], control[2]
-                continue
-            for char in segment.text:
-                if char == "\n":
-                    x, y = 0, y + 1
-                    continue
-                row = self.cells[y]
-                row[x] = (char, segment.style)
-                if cell_len(char) == 2:
-                    row[x + 1] = ("", segment.style)  # the right half of a wide character
-                x += cell_len(char)
-
-    def rows(self, region: Region) -> list[list[Cell]]:
-        return [row[region.x : region.right] for row in self.cells[region.y : region.bottom]]
-
-
 def row_text(cells: list[Cell]) -> str:
     return "".join(char for char, _ in cells).rstrip()
 
 
 def drawn(app: RedlineApp, region: Region) -> list[list[Cell]]:
     """The cells of ``region`` as the app draws the whole screen now."""
-    strips = app.screen._compositor.render_strips()
-    rows = []
-    for strip in strips[region.y : region.bottom]:
-        cells: list[Cell] = []
-        for segment in strip:
-            for char in segment.text:
-                cells.append((char, segment.style))
-                if cell_len(char) == 2:
-                    cells.append(("", segment.style))
-        rows.append(cells[region.x : region.right])
-    return rows
+    return [row[region.x : region.right] for row in Terminal.drawn_afresh(app)[region.y : region.bottom]]
 
 
 # -- the corpus -----------------------------------------------------------------
@@ -167,7 +109,7 @@ class View:
     rows: list[list[Cell]]
 
 
-def current_view(app: RedlineApp, grid: Grid) -> View:
+def current_view(app: RedlineApp, grid: Terminal) -> View:
     screen = app.screen
     article_pane = screen.article
     anchor, cursor = (article_pane.lines.offset(location) for location in article_pane.selection)
@@ -180,7 +122,7 @@ def current_view(app: RedlineApp, grid: Grid) -> View:
     )
 
 
-def assert_rows_are_the_articles(app: RedlineApp, grid: Grid, where: object) -> None:
+def assert_rows_are_the_articles(app: RedlineApp, grid: Terminal, where: object) -> None:
     """Every row the terminal shows in the article pane is text of the open
     article, the rows run on in order, and they are what drawing the whole
     screen now draws."""
@@ -208,7 +150,7 @@ async def fresh_view(db: Path, view: View) -> list[list[Cell]]:
     size, scroll position and selection."""
     with Store(db) as store:
         app = RedlineApp(store, ANNOTATOR)
-        grid = Grid(app)
+        grid = Terminal(app)
         async with app.run_test(size=view.size) as pilot:
             screen = app.screen
             screen.article.cursor_blink = False
@@ -243,7 +185,7 @@ async def run_steps(db: Path, sequence: list, width: int) -> View:
     step; the view it ends on."""
     with Store(db) as store:
         app = RedlineApp(store, ANNOTATOR)
-        grid = Grid(app)
+        grid = Terminal(app)
         async with app.run_test(size=(width, HEIGHT)) as pilot:
             screen = app.screen
             screen.article.cursor_blink = False
@@ -291,7 +233,7 @@ async def test_moving_between_documents_after_hiding_the_claim_list_shows_the_ne
     in either article kept the last article's text."""
     with Store(sample_db) as store:
         app = RedlineApp(store, ANNOTATOR)
-        grid = Grid(app)
+        grid = Terminal(app)
         async with app.run_test(size=(120, 35)) as pilot:
             screen = app.screen
             await pilot.pause()

@@ -19,7 +19,7 @@ from textual.widgets import TextArea
 from annotations.model import DocumentInput, Link, Span
 from annotations.nlp import tokenize
 from annotations.store import Store
-from tests.tui.support import ANNOTATOR, find
+from tests.tui.support import ANNOTATOR, Terminal, find
 from tui.annotate_screen import AnnotateScreen
 from tui.article import ArticleView, Mark
 from tui.claim_list import ClaimList
@@ -321,53 +321,6 @@ async def test_a_list_without_claims_follows_each_change_as_a_fresh_screen_shows
         assert shown(fresh.screen) == continued
 
 
-class Terminal:
-    """The cells a terminal shows after the app's updates: each frame's
-    update written over the last, as the app writes it to a terminal."""
-
-    def __init__(self, app, size: tuple[int, int]) -> None:
-        width, height = size
-        self.cells: list[list[tuple[str, Style | None]]] = [[(" ", None)] * width for _ in range(height)]
-        self.frames = 0
-        self.partial = 0
-        self.console = app.console
-        shown = app._display
-
-        def display(screen, renderable) -> None:
-            shown(screen, renderable)
-            if renderable is not None and screen is app.screen:
-                self.write(renderable)
-
-        app._display = display
-
-    def write(self, update) -> None:
-        from rich.segment import ControlType
-        from textual._compositor import ChopsUpdate
-
-        self.frames += 1
-        self.partial += isinstance(update, ChopsUpdate)
-        x = y = 0
-        for segment in update.__rich_console__(self.console, self.console.options):
-            if segment.control:
-                for control in segment.control:
-                    if control[0] == ControlType.CURSOR_MOVE_TO:
-                        x, y = control[1], control[2]
-                continue
-            if segment.text == "\n":
-                continue
-            for char in segment.text:
-                self.cells[y][x] = (char, segment.style)
-                x += 1
-
-    @staticmethod
-    def drawn_afresh(app) -> list[list[tuple[str, Style | None]]]:
-        """Every cell of the screen drawn as a whole, not row by row."""
-        return [
-            [(char, segment.style) for segment in strip for char in segment.text]
-            for strip in app.screen._compositor.render_strips()
-        ]
-
-
 async def test_partial_updates_leave_the_terminal_showing_what_a_full_redraw_shows(tmp_path: Path):
     """Each frame after the first sends only the cells a change touched,
     rendered only from the widgets over them (``tui.compositor``): the
@@ -379,7 +332,7 @@ async def test_partial_updates_leave_the_terminal_showing_what_a_full_redraw_sho
     with Store(tmp_path / "long.db") as store:
         store.add_document(DocumentInput(text, "long", "A long article", {}, "long.txt", tokens=next(tokenize([text]))))
         app = RedlineApp(store, ANNOTATOR)
-        terminal = Terminal(app, (100, 24))  # from the first frame on
+        terminal = Terminal(app)  # from the first frame on
         async with app.run_test(size=(100, 24), notifications=True) as pilot:
             screen = app.screen
             assert isinstance(screen._compositor, CroppingCompositor)
