@@ -313,9 +313,8 @@ def _evaluate(store: Store, model: Path, dev_path: Path) -> dict[str, Any]:
 
 
 def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    for line in text.splitlines():
-        line = line.strip()
-        if line and not set(line) <= set("=-*"):
-            return line
-    return type(error).__name__
+    """spaCy's and confection's message as one line: its first two lines of substance."""
+    lines = [
+        " ".join(line.split()) for line in str(error).splitlines() if line.strip() and not set(line.strip()) <= set("=-*")
+    ]
+    return ": ".join(lines[:2]) or type(error).__name__

@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TextArea
 
 from annotations.model import Action, Document, DocumentInfo, Span, Status, Suggestion
+from annotations.ordering import CORPUS, ORDERS, ordered
 from annotations.store import Store, StoreError
 from tui.article import ArticleView, Mark, article_column, mark_style
 from tui.claim_list import ClaimList
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
     from tui.dialogs import NormEdit
 
 T = TypeVar("T")
+
+THRESHOLD_STEPS = 10
+"""The score threshold moves by tenths, from 0 (every suggestion) to 0.9."""
 
 CLAIMS_WIDTH = (24, 38, 120)
 """The claim list's narrowest, usual and widest width in columns."""
@@ -50,7 +54,7 @@ class AnnotateScreen(Screen[None]):
     BINDINGS = screen_bindings()
     AUTO_FOCUS = "#article"
 
-    def __init__(self, store: Store, annotator: str) -> None:
+    def __init__(self, store: Store, annotator: str, order: str | None = None) -> None:
         super().__init__()
         if fits_textual():
             # a key redraws a few rows: render only those (see tui.compositor)
@@ -59,6 +63,13 @@ class AnnotateScreen(Screen[None]):
         self.annotator = annotator
         self.labels = {label.name: label for label in store.labels()}
         self.documents: list[DocumentInfo] = []
+        """In the chosen order (``annotations.ordering``)."""
+        self._order_asked = order
+        self.order = CORPUS
+        self.threshold = 0
+        """Suggestions scored under ``threshold / THRESHOLD_STEPS`` are hidden (those without a score never)."""
+        self.hidden = 0
+        """How many open suggestions of this document the threshold hides."""
         self.statuses: dict[int, Status] = {}
         self.index = 0
         self.document: Document | None = None
@@ -126,7 +137,12 @@ class AnnotateScreen(Screen[None]):
         self.title = f"Redline · {self.annotator}"
         width = self._setting_int("claims_width", 0)
         self._apply_claims_layout(width or None, self._setting("claims_hidden") != "1")
-        self.documents = self.store.documents()
+        saved_order = self._setting("order")
+        self.order = self._order_asked or (saved_order if saved_order in ORDERS else CORPUS)
+        if self._order_asked:
+            self._save_setting("order", self.order)
+        self.threshold = min(self._setting_int("threshold", 0), THRESHOLD_STEPS - 1)
+        self.documents = self._ordered(self.order)
         self.statuses = self.store.statuses(self.annotator)
         for clash in self._clashes:
             self.notify(f"{clash}; tag with it from the command palette (ctrl+p)", severity="warning", markup=False)
@@ -140,6 +156,10 @@ class AnnotateScreen(Screen[None]):
             return
         self.open_index(self._start_index())
         self.call_after_refresh(self._load_normaliser)
+
+    def _ordered(self, order: str) -> list[DocumentInfo]:
+        documents = self.store.documents()
+        return ordered(documents, order, self.store.uncertainty() if order != CORPUS else {})
 
     def _load_normaliser(self) -> None:
         """Tagging a figure or a date normalises its value, and loading the
@@ -205,6 +225,8 @@ class AnnotateScreen(Screen[None]):
         done = sum(1 for status in self.statuses.values() if status.status == "done")
         if self.documents:
             self.sub_title = f"document {self.index + 1} of {len(self.documents)} · {done} done"
+            if self.order != CORPUS:
+                self.sub_title += f" · {self.order} first"
         else:
             self.sub_title = "no documents"
 
@@ -244,7 +266,7 @@ class AnnotateScreen(Screen[None]):
             return
         self._note = None if note is None else (self.article.cursor_offset, note)
         doc_id = self.document.id
-        suggestions = self.store.suggestions(doc_id, self.annotator)
+        suggestions = self._shown_suggestions(self.store.suggestions(doc_id, self.annotator))
         links = self.store.links(doc_id, self.annotator)
         layer = self.annotations
         if changed is None or layer is None or layer.lines is not self.article.lines:
@@ -274,6 +296,16 @@ class AnnotateScreen(Screen[None]):
             touched.claims.add(claim_id)
             touched.spans.add(target_id)
         self._draw(rows, touched)
+
+    def _shown_suggestions(self, suggestions: list[Suggestion]) -> list[Suggestion]:
+        """The suggestions the threshold leaves shown; counts the others in ``hidden``."""
+        if not self.threshold:
+            self.hidden = 0
+            return suggestions
+        floor = self.threshold / THRESHOLD_STEPS
+        shown = [s for s in suggestions if s.score is None or s.score >= floor - 1e-9]
+        self.hidden = len(suggestions) - len(shown)
+        return shown
 
     def _draw(self, rows: Iterable[int] | None = None, touched: _Touched | None = None) -> None:
         """Draw the layer: the marks of every line, or only of ``rows`` (the
@@ -308,6 +340,8 @@ class AnnotateScreen(Screen[None]):
         open_count = len(layer.suggestions)
         if open_count:
             title.append(f" · {open_count} suggestion{'s' if open_count != 1 else ''} open", style="dim")
+        if self.threshold:
+            title.append(f" · {self.hidden} under {self.threshold / THRESHOLD_STEPS:.1f} hidden", style="dim")
         self._show_text("#claims-title", title)
         self._update_status_line()
 
@@ -657,6 +691,26 @@ class AnnotateScreen(Screen[None]):
         self.refresh_layer([])  # only the suggestions change
         self._say(Text("rejected ") + self._describe(suggestion))
 
+    def action_raise_threshold(self) -> None:
+        self._set_threshold(self.threshold + 1)
+
+    def action_lower_threshold(self) -> None:
+        self._set_threshold(self.threshold - 1)
+
+    def _set_threshold(self, value: int) -> None:
+        value = max(0, min(value, THRESHOLD_STEPS - 1))
+        if value == self.threshold:
+            self._say("Every suggestion is shown (- lowers the threshold to 0)." if not value
+                      else f"The threshold is at its highest, {value / THRESHOLD_STEPS:.1f}.")
+            return
+        self.threshold = value
+        self._save_setting("threshold", str(value))
+        self.refresh_layer([])  # only the suggestions change
+        if value:
+            self._say(f"Suggestions scored under {value / THRESHOLD_STEPS:.1f} hidden: {self.hidden} here (+ and - change it).")
+        else:
+            self._say("Every suggestion shown (+ hides those scored under a threshold).")
+
     def action_accept_all(self) -> None:
         if not self._ready():
             return
@@ -743,14 +797,21 @@ class AnnotateScreen(Screen[None]):
             return
         current = self.document.id if self.document else None
 
-        def go(document_id: int | None) -> None:
-            if document_id is not None:
-                ids = [doc.id for doc in self.documents]
-                self.open_index(ids.index(document_id))
+        from tui.document_list import Chosen, DocumentList  # loaded when first used: a faster start
 
-        from tui.document_list import DocumentList  # loaded when first used: a faster start
+        def go(chosen: Chosen | None) -> None:
+            if chosen is None:
+                return
+            if chosen.order != self.order:
+                self.order = chosen.order
+                self._save_setting("order", chosen.order)
+                self.documents = self._ordered(chosen.order)
+            ids = [doc.id for doc in self.documents]
+            self.open_index(ids.index(chosen.document_id))
 
-        self.app.push_screen(DocumentList(self.documents, self.statuses, current), go)
+        self.app.push_screen(
+            DocumentList(self.store.documents(), self.statuses, current, self.order, self.store.uncertainty()), go
+        )
 
     # -- layout and the rest ------------------------------------------------
 

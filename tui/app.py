@@ -36,13 +36,15 @@ class RedlineApp(App[None]):
     COMMANDS = App.COMMANDS | {ScreenCommands}
     ENABLE_COMMAND_PALETTE = True
 
-    def __init__(self, store: Store, annotator: str, mode: Mode = "annotate") -> None:
+    def __init__(self, store: Store, annotator: str, mode: Mode = "annotate", order: str | None = None) -> None:
         super().__init__()
         if mode not in ("annotate", "review"):
             raise ValueError(f"unknown mode {mode!r}")
         self.store = store
         self.annotator = annotator
         self.mode = mode
+        self.order = order
+        """The annotation screen's document order (``annotations.ordering``); None: as last time."""
 
     async def run_action(
         self,
@@ -62,7 +64,7 @@ class RedlineApp(App[None]):
         # the annotation screen is the first screen, not pushed over
         # Textual's blank one: a single screen to compose, lay out and draw
         # before the first frame, which makes the start about 50 ms faster
-        return AnnotateScreen(self.store, self.annotator)
+        return AnnotateScreen(self.store, self.annotator, self.order)
 
     def on_mount(self) -> None:
         self.call_after_refresh(tui.started)
@@ -72,8 +74,8 @@ class RedlineApp(App[None]):
             self.push_screen(ReviewScreen(self.store, self.annotator))
 
 
-def run_app(db_path: str | Path, annotator: str, mode: Mode = "annotate") -> None:
+def run_app(db_path: str | Path, annotator: str, mode: Mode = "annotate", order: str | None = None) -> None:
     """Open the database and run the app until the user quits."""
     with Store(db_path) as store:
         store.annotator(annotator)  # a reserved or empty name fails here, as one line
-        RedlineApp(store, annotator, mode).run()
+        RedlineApp(store, annotator, mode, order).run()

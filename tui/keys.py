@@ -55,11 +55,12 @@ KEYS: tuple[Key, ...] = (
     Key("Suggestions", "a", "Accept the suggestion under the cursor", "accept", "a", "accept", "suggestions: accept"),
     Key("Suggestions", "r", "Reject the suggestion under the cursor", "reject", "r", None, "suggestions: reject"),
     Key("Suggestions", "A", "Accept every remaining suggestion of one label", "accept_all", "A", None, "suggestions: accept all of one label"),
+    Key("Suggestions", "+  -", "Hide suggestions scored under a higher / lower threshold (0 shows them all)", None),
     Key("Document", "d", "Mark the document done and go to the next", "mark_done", "d", "done", "document: done"),
     Key("Document", "s", "Skip the document and go to the next", "skip", "s", None, "document: skip"),
     Key("Document", "f", "Flag the document with a note and go to the next", "flag", "f", None, "document: flag with a note"),
     Key("Corpus", "n  p", "Next / previous document", None),
-    Key("Corpus", "g", "Go to a document (search, filter by status)", "go_to", "g", "go to", "corpus: go to document"),
+    Key("Corpus", "g", "Go to a document (search, filter by status, order: corpus or uncertain first)", "go_to", "g", "go to", "corpus: go to document"),
     Key("App", "R", "Review: compare annotators and adjudicate", "review", "R", None, "app: review screen"),
     Key("App", "?", "Help: every key, grouped", "help", "question_mark", "help", "app: help (every key)"),
     Key("App", "ctrl+p", "Command palette: every action by name"),
@@ -70,6 +71,8 @@ KEYS: tuple[Key, ...] = (
 PAIRS: tuple[tuple[str, str, str, str | None], ...] = (
     ("left_square_bracket", "claims_narrower", "Narrow the claim list", None),
     ("right_square_bracket", "claims_wider", "Widen the claim list", None),
+    ("plus", "raise_threshold", "Hide suggestions under a higher score", None),
+    ("minus", "lower_threshold", "Hide suggestions under a lower score", None),
     ("n", "next_document", "Next document", "next"),
     ("p", "previous_document", "Previous document", None),
 )
@@ -77,6 +80,8 @@ PAIRS: tuple[tuple[str, str, str, str | None], ...] = (
 PALETTE_EXTRA: tuple[tuple[str, str, str], ...] = (
     ("claims_narrower", "claims: narrower list", "key ["),
     ("claims_wider", "claims: wider list", "key ]"),
+    ("raise_threshold", "suggestions: raise the score threshold", "key +"),
+    ("lower_threshold", "suggestions: lower the score threshold", "key -"),
     ("next_document", "corpus: next document", "key n"),
     ("previous_document", "corpus: previous document", "key p"),
 )

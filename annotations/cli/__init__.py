@@ -41,9 +41,19 @@ def default_annotator() -> str:
     return os.environ.get(ANNOTATOR_ENV) or getpass.getuser()
 
 
-def open_screen(db: Path, annotator: str | None, mode: Literal["annotate", "review"] = "annotate") -> None:
-    """Check the database and the name, then run the app until the user quits."""
+def open_screen(
+    db: Path, annotator: str | None, mode: Literal["annotate", "review"] = "annotate", order: str | None = None
+) -> None:
+    """Check the database, the name and the order, then run the app until the user quits."""
     from annotations.store import Store
+
+    if order is not None:
+        from annotations.ordering import OrderError, check
+
+        try:
+            check(order)
+        except OrderError as error:
+            raise UserError(str(error)) from None
 
     name = (annotator or default_annotator()).strip()
     if not db.exists():
@@ -54,7 +64,7 @@ def open_screen(db: Path, annotator: str | None, mode: Literal["annotate", "revi
         store.annotator(name)  # an empty or reserved name is refused here, as one line
     from tui import app as tui_app  # Textual loads only when a screen opens
 
-    tui_app.run_app(db, name, mode)
+    tui_app.run_app(db, name, mode, order)
 
 
 def screen_request(argv: list[str]) -> tuple[Path, str | None] | None:

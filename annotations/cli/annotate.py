@@ -51,6 +51,17 @@ def _db_defaults(command: Any, db: str) -> dict[str, Any]:
 
 
 @app.command()
-def annotate(db: DbOption = DEFAULT_DB, annotator: AnnotatorOption = None) -> None:
+def annotate(
+    db: DbOption = DEFAULT_DB,
+    annotator: AnnotatorOption = None,
+    order: Annotated[
+        Optional[str],
+        typer.Option(
+            help="The order of the documents: corpus, or uncertain (where the model is least sure first);"
+            " default: as last time.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
     """Open the annotation screen: read, select and tag spans (? lists the keys)."""
-    open_screen(db, annotator)
+    open_screen(db, annotator, order=order)

@@ -64,7 +64,7 @@ def train_command(
     info = result.info
     if result.previous is not None:
         out.print(
-            f"since model {result.previous.name}: {result.changed_since} documents annotated or changed",
+            f"since model {result.previous.name}: {result.changed_since} document{'' if result.changed_since == 1 else 's'} annotated or changed",
             markup=False,
         )
     out.print(

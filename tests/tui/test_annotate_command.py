@@ -13,7 +13,7 @@ from tests.helpers import run_cli
 @pytest.fixture
 def opened(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
     calls: list[tuple] = []
-    monkeypatch.setattr("tui.app.run_app", lambda db, annotator, mode="annotate": calls.append((Path(db), annotator, mode)))
+    monkeypatch.setattr("tui.app.run_app", lambda db, annotator, mode="annotate", order=None: calls.append((Path(db), annotator, mode)))
     return calls
 
 
