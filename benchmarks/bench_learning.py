@@ -37,9 +37,9 @@ from annotations.scoring import score
 from annotations.store import Store
 from annotations.suggest import RULES, SuggestConfig, Suggester
 from annotations.train import TrainOptions, train
+from benchmarks.bench_polnear import data_path, is_pronoun, load
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT.parent / "shared" / "data" / "polnear-train" / "polnear-train.jsonl"
+DATA = data_path()
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_LEARNING_SIZES", "10,25,50,100").split(","))
 HELD_OUT = int(os.environ.get("BENCH_LEARNING_HELD_OUT", "50"))
 EPOCHS = float(os.environ.get("BENCH_LEARNING_EPOCHS", "2"))
@@ -50,23 +50,18 @@ MAX_SIZE = int(os.environ.get("BENCH_LEARNING_MAX_SIZE", "32"))
 TIME_TARGET = 600.0
 LABEL_MAP = {"source": "source", "content": "claim"}
 LABELS = ("claim", "source")
-PRONOUNS = frozenset(
-    "he she they it we i you him her them us me his hers their theirs its our who".split()
-)
 ANNOTATOR = "polnear"
 
 
 def read_documents() -> list[dict]:
     documents = []
-    with DATA.open(encoding="utf-8") as handle:
-        for line in handle:
-            item = json.loads(line)
-            spans = [
-                {"start": s["start"], "end": s["end"], "label": LABEL_MAP[s["label"]]}
-                for s in item["spans"]
-                if s["label"] in LABEL_MAP
-            ]
-            documents.append({"id": item["id"], "text": item["text"], "spans": spans})
+    for item in load(DATA):
+        spans = [
+            {"start": s["start"], "end": s["end"], "label": LABEL_MAP[s["label"]]}
+            for s in item["spans"]
+            if s["label"] in LABEL_MAP
+        ]
+        documents.append({"id": item["id"], "text": item["text"], "spans": spans})
     random.Random(13).shuffle(documents)
     return documents
 
@@ -76,12 +71,8 @@ def gold_spans(document: dict, pronouns: bool) -> list[tuple[str, int, int]]:
     return [
         (s["label"], s["start"], s["end"])
         for s in document["spans"]
-        if pronouns or not (s["label"] == "source" and _is_pronoun(text[s["start"] : s["end"]]))
+        if pronouns or not (s["label"] == "source" and is_pronoun(text[s["start"] : s["end"]]))
     ]
-
-
-def _is_pronoun(text: str) -> bool:
-    return text.strip().lower() in PRONOUNS
 
 
 def predictions(config: SuggestConfig, documents: list[dict]) -> list[list[tuple[str, int, int]]]:
@@ -96,7 +87,7 @@ def scores(predicted: list[list[tuple[str, int, int]]], documents: list[dict]) -
     result = score(((p, gold_spans(d, True)) for p, d in zip(predicted, documents)), LABELS)
     without = score(
         (
-            ([s for s in p if not (s[0] == "source" and _is_pronoun(d["text"][s[1] : s[2]]))], gold_spans(d, False))
+            ([s for s in p if not (s[0] == "source" and is_pronoun(d["text"][s[1] : s[2]]))], gold_spans(d, False))
             for p, d in zip(predicted, documents)
         ),
         ["source"],
