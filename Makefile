@@ -21,7 +21,7 @@ run: $(STAMP)
 	$(BIN)/redline --db $(DB)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist worksteal
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

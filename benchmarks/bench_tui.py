@@ -433,21 +433,28 @@ def key_timer(app, pilot) -> Timer:
     per widget) and its sleeps, and the terminal's write, which a headless
     app does not make.
     """
-    from textual import events
-    from textual.keys import _get_unicode_name_from_key
-    import unicodedata
 
     async def press(key: str) -> float:
-        try:
-            character = unicodedata.lookup(_get_unicode_name_from_key(key))
-        except KeyError:
-            character = key if len(key) == 1 else None
+        event = key_event(key)
         started = time.perf_counter()
-        app.post_message(events.Key(key, character))
+        app.post_message(event)
         await until_drawn(app)
         return (time.perf_counter() - started) * 1000
 
     return press
+
+
+def key_event(key: str):
+    """The event a terminal driver sends for ``key`` (a Textual key name)."""
+    from textual import events
+    from textual.keys import _get_unicode_name_from_key
+    import unicodedata
+
+    try:
+        character = unicodedata.lookup(_get_unicode_name_from_key(key))
+    except KeyError:
+        character = key if len(key) == 1 else None
+    return events.Key(key, character)
 
 
 async def until_drawn(app) -> None:

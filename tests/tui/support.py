@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from rich.cells import cell_len
 from rich.segment import ControlType
 from rich.style import Style
 from textual._compositor import ChopsUpdate
-from textual.geometry import Region
+from textual import events
+from textual.geometry import Region, Size
+
+from benchmarks.bench_tui import key_event, until_drawn
 
 BORDER = (
     "Valdoria has moved up to 2,500 troops to the border since 7 March 2025, "
@@ -55,10 +60,14 @@ def strip_cells(strip) -> list[Cell]:
     """The cells a drawn row fills: a wide character takes two."""
     cells: list[Cell] = []
     for segment in strip:
+        style = segment.style
+        if segment.text.isascii():
+            cells += [(char, style) for char in segment.text]
+            continue
         for char in segment.text:
-            cells.append((char, segment.style))
+            cells.append((char, style))
             if cell_len(char) == 2:
-                cells.append(("", segment.style))  # the right half of a wide character
+                cells.append(("", style))  # the right half of a wide character
     return cells
 
 
@@ -96,15 +105,22 @@ class Terminal:
                     if control[0] == ControlType.CURSOR_MOVE_TO:
                         x, y = control[1], control[2]
                 continue
-            for char in segment.text:
-                if char == "\n":
+            style = segment.style
+            for n, text in enumerate(segment.text.split("\n")):
+                if n:
                     x, y = 0, y + 1
+                if not text:
                     continue
                 row = self.cells[y]
-                row[x] = (char, segment.style)
-                if cell_len(char) == 2:
-                    row[x + 1] = ("", segment.style)
-                x += cell_len(char)
+                if text.isascii():  # one cell a character: the common case, done at once
+                    row[x : x + len(text)] = [(char, style) for char in text]
+                    x += len(text)
+                    continue
+                for char in text:
+                    row[x] = (char, style)
+                    if cell_len(char) == 2:
+                        row[x + 1] = ("", style)
+                    x += cell_len(char)
 
     def rows(self, region: Region) -> list[list[Cell]]:
         return [row[region.x : region.right] for row in self.cells[region.y : region.bottom]]
@@ -113,3 +129,25 @@ class Terminal:
     def drawn_afresh(app) -> list[list[Cell]]:
         """Every cell of the screen drawn as a whole, not row by row."""
         return [strip_cells(strip) for strip in app.screen._compositor.render_strips()]
+
+
+async def press_drawn(app, *keys: str) -> None:
+    """Press ``keys`` as a terminal sends them, each waited for until the
+    app is idle with its result drawn (no idle-time sleeps, unlike the
+    pilot's ``press``: tests that press thousands of keys need this)."""
+    for key in keys:
+        app.post_message(key_event(key))
+        await until_drawn(app)
+
+
+async def resize_drawn(app, width: int, height: int) -> None:
+    """Resize the (headless) terminal, and wait until it is drawn."""
+    size = Size(width, height)
+    app._driver._size = size
+    app.post_message(events.Resize(size, size))
+    await until_drawn(app)
+    # the app passes a resize on to its screens after a short timer (it
+    # debounces a terminal's bursts of them): wait for it
+    while app._resize_event is not None:
+        await asyncio.sleep(1 / 240)
+    await until_drawn(app)
