@@ -221,6 +221,12 @@ def test_sources(nlp, sentence, expected):
         # coordinated sources, and a headline's or a transcript's speaker
         ("Ames and the port authority said the depot would close.", ["Ames", "the port authority"]),
         ("Pike: Tolls Must Fall Before the Election", ["Pike"]),
+        # a stance reported as a verb attributes it as "said" does
+        ("The dockworkers' union opposed the merger of the two ports.", ["The dockworkers' union"]),
+        ("Governor Ada Rees endorsed the tunnel plan on Monday.", ["Governor Ada Rees"]),
+        ("The ministry rejected the claim that fares had doubled.", ["The ministry"]),
+        ("Councillor Ames wants the depot to close by 2027.", ["Councillor Ames"]),
+        ("The board of the water utility dismissed the report as flawed.", ["The board of the water utility"]),
     ],
 )
 def test_sources_as_reporters_write_them(nlp, sentence, expected):
@@ -240,6 +246,7 @@ def test_sources_as_reporters_write_them(nlp, sentence, expected):
         "The bureau cited in the report does not exist.",  # a participle
         "Update: The vote was delayed.",  # a label before a colon
         "Outgoing mayor Ann Vey conceded defeat.",  # an act that conveys no information
+        "The authority has ordered the mine to halt operations.",  # an order is an act, not a statement
     ],
 )
 def test_not_sources(nlp, sentence):
