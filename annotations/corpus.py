@@ -18,7 +18,8 @@ from annotations.model import DocumentInput, Layer, SpanInput
 from annotations.textnorm import canonical
 
 TEXT_SUFFIXES = (".txt", ".md")
-SUFFIXES = (*TEXT_SUFFIXES, ".jsonl")
+SUFFIXES = (*TEXT_SUFFIXES, ".jsonl", ".ann")
+"""A .txt with a .ann beside it is a brat document (``annotations.brat``)."""
 
 
 class CorpusError(Exception):
@@ -26,18 +27,26 @@ class CorpusError(Exception):
 
 
 def expand(paths: list[Path]) -> list[Path]:
-    """Files to import, folders searched recursively, in sorted order."""
+    """Files to import, folders searched recursively, in sorted order. A
+    brat document is its .txt (whose reader finds the .ann beside it)."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+            for ann in (p for p in found if p.suffix.lower() == ".ann"):
+                if not ann.with_suffix(".txt").is_file():
+                    raise CorpusError(f"{ann}: no {ann.with_suffix('.txt').name} beside it (brat keeps the text there)")
             # a folder's annotations.jsonl comes after the articles it annotates
-            files += [p for p in found if p.suffix.lower() != ".jsonl"] + [
+            files += [p for p in found if p.suffix.lower() not in (".jsonl", ".ann")] + [
                 p for p in found if p.suffix.lower() == ".jsonl"
             ]
         elif path.is_file():
             if path.suffix.lower() not in SUFFIXES:
-                raise CorpusError(f"{path}: not a supported format (use .txt, .md or .jsonl)")
+                raise CorpusError(f"{path}: not a supported format (use .txt, .md, .jsonl or a brat .ann)")
+            if path.suffix.lower() == ".ann":
+                if not path.with_suffix(".txt").is_file():
+                    raise CorpusError(f"{path}: no {path.with_suffix('.txt').name} beside it (brat keeps the text there)")
+                path = path.with_suffix(".txt")
             files.append(path)
         else:
             raise CorpusError(f"{path}: no such file or folder")
@@ -67,11 +76,28 @@ def units(path: Path) -> Iterator[Unit]:
         yield Unit(path, 0, path.read_bytes())
 
 
-def parse(unit: Unit, default_annotator: str | None = None) -> DocumentInput | None:
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    """How to read what files do not say themselves."""
+
+    annotator: str | None = None
+    """The annotator of pre-annotations that name none."""
+    labels: frozenset[str] = frozenset()
+    """The database's labels: a brat type of the same name (any case) is that label."""
+    label_map: tuple[tuple[str, str], ...] = ()
+    """(brat type, label) pairs given with ``--map``."""
+
+
+def parse(unit: Unit, default_annotator: str | None = None, options: ReadOptions | None = None) -> DocumentInput | None:
     """The document in a unit; None for a blank JSONL line."""
+    options = options or ReadOptions(annotator=default_annotator)
     if unit.line == 0:
+        from annotations import brat  # it reads with this module's errors and helpers
+
+        if brat.is_brat_text(unit.path):
+            return brat.read_document(unit.path, unit.raw, options.labels, dict(options.label_map), options.annotator)
         return _text_file(unit.path, unit.raw)
-    return _jsonl_line(unit.path, unit.line, unit.raw, default_annotator)
+    return _jsonl_line(unit.path, unit.line, unit.raw, options.annotator)
 
 
 def read(path: Path, default_annotator: str | None = None) -> Iterator[DocumentInput]:
@@ -101,7 +127,7 @@ def _text_file(path: Path, raw: bytes) -> DocumentInput:
     if not text.strip():
         raise CorpusError(f"{path}:1: the article is empty")
     # the title is the document's own column, not repeated in its meta
-    title = str(meta.pop("title", "") or _first_line(text))
+    title = str(meta.pop("title", "") or first_line(text))
     meta["file"] = path.name
     return DocumentInput(text=text, key=path.stem, title=title, meta=meta, source=str(path), nbytes=len(raw))
 
@@ -141,7 +167,7 @@ def _check_meta(meta: dict[str, Any], where: str) -> None:
         raise CorpusError(f"{where}: published date {published!r} is not YYYY-MM-DD") from None
 
 
-def _first_line(text: str) -> str:
+def first_line(text: str) -> str:
     """The first non-empty line (the text is canonical: lines end with "\n")."""
     start = 0
     while start < len(text):
@@ -201,7 +227,7 @@ def _record(
     meta_key, meta_title = meta.pop("key", None), meta.pop("title", None)
     key = record.get("id", meta_key)
     key = f"{path.stem}-{number}" if key is None else str(key)
-    title = record.get("title") or meta_title or _first_line(text)
+    title = record.get("title") or meta_title or first_line(text)
     status = meta.pop("status", None)
     note = meta.pop("note", "") or ""
     for transient in ("annotator", "updated_at"):
@@ -289,7 +315,7 @@ def _layer(
             raise CorpusError(f"{where}: span [{start}, {end}) is outside the text (length {len(original)})")
         if stated is not None and stated != original[start:end]:
             raise CorpusError(
-                f"{where}: span [{start}, {end}) says {_short(stated)} but the text there is {_short(original[start:end])}"
+                f"{where}: span [{start}, {end}) says {short_quote(stated)} but the text there is {short_quote(original[start:end])}"
             )
         if norm is not None and not isinstance(norm, dict):
             raise CorpusError(f'{where}: span [{start}, {end}) "norm" must be an object')
@@ -362,5 +388,5 @@ def _oriented(
     )
 
 
-def _short(value: str) -> str:
+def short_quote(value: str) -> str:
     return json.dumps(value if len(value) <= 40 else value[:39] + "…", ensure_ascii=False)

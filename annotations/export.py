@@ -36,7 +36,9 @@ from annotations.export_render import PARALLEL_LINES, Renderer, keep_freed_memor
 from annotations.model import GOLD, STATUSES
 from annotations.store import Store, StoreError
 
-FORMATS = ("jsonl", "spacy", "doccano")
+FORMATS = ("jsonl", "spacy", "doccano", "brat")
+FOLDER_FORMATS = ("brat",)
+"""Formats that write a folder, a document at a time, in this process."""
 
 
 # -- what goes out -------------------------------------------------------------
@@ -225,6 +227,10 @@ def export(
         raise StoreError(f"--split {split}: give the share of documents for training, between 0 and 1")
     if path is None and fmt == "spacy":
         raise StoreError("spaCy's DocBin is binary: write it to a file with -o")
+    if path is None and fmt in FOLDER_FORMATS:
+        raise StoreError(f"{fmt} writes a folder: give -o DIR")
+    if split is not None and fmt in FOLDER_FORMATS:
+        raise StoreError(f"--split writes training files (jsonl, spacy, doccano), not {fmt} folders")
     if path is None and split is not None:
         raise StoreError("--split writes two files: give -o PATH")
     if path is not None:
@@ -242,7 +248,8 @@ def export(
             assert path is not None
             targets = list(split_paths(path))
         summary = Summary([])
-        if fmt == "spacy":
+        serial = fmt == "spacy" or fmt in FOLDER_FORMATS
+        if serial:
             workers = 0
         elif workers is None:
             workers = worker_count(total)
@@ -256,9 +263,9 @@ def export(
             batches = _route(batches, train)
         try:
             for target in targets:
-                summary.writers.append(_writer(fmt, target, summary, shard_size))
+                summary.writers.append(_writer(store, fmt, target, summary, shard_size))
             bar = progress(total) if progress is not None else contextlib.nullcontext(lambda n: None)
-            if fmt == "spacy":
+            if serial:
                 with bar as advance:
                     for batch in batches:
                         for i, task in enumerate(batch.tasks()):
@@ -313,6 +320,8 @@ def _count(store: Store, how: Plan, *, keep_hashes: bool) -> tuple[int, dict[int
 
 
 def _check_destination(path: Path, split: float | None, fmt: str) -> None:
+    if fmt in FOLDER_FORMATS:
+        return  # the folder's writer checks it
     targets = list(split_paths(path)) if split is not None else [path]
     for target in targets:
         if not target.parent.is_dir():
@@ -326,9 +335,17 @@ def _is_shard_folder(path: Path) -> bool:
     return path.is_dir() and all(child.suffix == ".spacy" and child.is_file() for child in path.iterdir())
 
 
-def _writer(fmt: str, path: Path | None, summary: Summary, shard_size: int | None) -> Writer:
+def _writer(store: Store, fmt: str, path: Path | None, summary: Summary, shard_size: int | None) -> Writer:
     if fmt in ("jsonl", "doccano"):
         return JsonLinesWriter(path)
+    if fmt == "brat":
+        from annotations.brat import BratError, BratWriter
+
+        assert path is not None
+        try:
+            return BratWriter(path, store.labels())
+        except BratError as error:
+            raise StoreError(str(error)) from None
     from annotations.export_spacy import SHARD_DOCS, DocBinWriter
 
     assert path is not None

@@ -29,12 +29,16 @@ class ImportSummary:
     layers: dict[str, int] = field(default_factory=dict)
     """Spans added per annotator."""
     added_ids: list[int] = field(default_factory=list)
+    report: dict[str, int] = field(default_factory=dict)
+    """What reading left out or changed, counted over every file."""
 
     def line(self) -> str:
         text = f"{self.added} added, {self.present} already present"
         if self.spans:
             who = ", ".join(f"{name} {n}" for name, n in sorted(self.layers.items()))
             text += f"; {self.spans} spans imported ({who})"
+        if self.report:
+            text += "; " + "; ".join(f"{what}: {n}" for what, n in sorted(self.report.items()))
         return text
 
 
@@ -47,17 +51,25 @@ def import_paths(
     paths: list[Path],
     annotator: str | None = None,
     progress: Callable[[int], None] | None = None,
+    label_map: dict[str, str] | None = None,
 ) -> ImportSummary:
-    """Import files and folders; raises CorpusError (nothing stored) on bad input."""
+    """Import files and folders; raises CorpusError (nothing stored) on bad
+    input. ``label_map`` names the label of each brat type that is not one."""
     files = corpus.expand(paths)
     labels = {label.name for label in store.labels()}
+    for kind, label in (label_map or {}).items():
+        if label not in labels:
+            raise CorpusError(f"--map {kind}={label}: no label {label!r} (labels: {', '.join(sorted(labels))})")
+    options = corpus.ReadOptions(annotator, frozenset(labels), tuple((label_map or {}).items()))
     summary = ImportSummary()
 
     units = (unit for path in files for unit in corpus.units(path))
     parallel = _can_fork() and sum(path.stat().st_size for path in files) >= PARALLEL_FROM_BYTES
     try:
         with store.transaction():
-            for item in _prepared(units, store, annotator, labels, parallel):
+            for item in _prepared(units, store, options, parallel):
+                for what, n in item.report.items():
+                    summary.report[what] = summary.report.get(what, 0) + n
                 document_id, added = store.add_document(item)
                 if added:
                     summary.added += 1
@@ -134,15 +146,16 @@ def _batches(units: Iterator[corpus.Unit]) -> Iterator[list[corpus.Unit]]:
 
 
 def _parse(
-    batch: list[corpus.Unit], annotator: str | None, labels: set[str], is_stored: Callable[[str], bool]
+    batch: list[corpus.Unit], options: corpus.ReadOptions, is_stored: Callable[[str], bool]
 ) -> tuple[list[DocumentInput], list[str]]:
     """Parse and check a batch of units: the documents, and for each the text
     to tokenize ("" when the text is already stored and needs no tokens)."""
     items: list[DocumentInput] = []
     for unit in batch:
-        item = corpus.parse(unit, annotator)
+        item = corpus.parse(unit, options=options)
         if item is None:
             continue
+        labels = options.labels
         for layer in item.layers:
             for span in layer.spans:
                 if span.label not in labels:
@@ -165,7 +178,7 @@ def _with_tokens(items: list[DocumentInput], tokens: list[bytes]) -> list[Docume
 
 
 def _prepared(
-    units: Iterator[corpus.Unit], store: Store, annotator: str | None, labels: set[str], parallel: bool
+    units: Iterator[corpus.Unit], store: Store, options: corpus.ReadOptions, parallel: bool
 ) -> Iterator[DocumentInput]:
     """The documents in the units, in order, checked and tokenized.
 
@@ -179,14 +192,14 @@ def _prepared(
 
     if not parallel:
         for batch in _batches(units):
-            items, texts = _parse(batch, annotator, labels, is_stored)
+            items, texts = _parse(batch, options, is_stored)
             yield from _with_tokens(items, nlp.packed_tokens(texts))
         return
     nlp.blank()  # load the tokenizer once, before forking
     pending: deque[tuple[list[DocumentInput], Any]] = deque()
     with multiprocessing.get_context("fork").Pool(2) as pool:
         for batch in _batches(units):
-            items, texts = _parse(batch, annotator, labels, is_stored)
+            items, texts = _parse(batch, options, is_stored)
             pending.append((items, pool.apply_async(nlp.packed_tokens, (texts,))))
             if len(pending) >= BATCHES_IN_FLIGHT:
                 items, result = pending.popleft()

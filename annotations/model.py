@@ -158,6 +158,8 @@ class DocumentInput:
     """How many bytes of its file it took up, for progress bars."""
     digest: str = ""
     """SHA-256 of the text once computed (the store computes it when empty)."""
+    report: dict[str, int] = field(default_factory=dict)
+    """What reading left out or changed, counted (brat: types not mapped...)."""
 
 
 @dataclass(frozen=True, slots=True)

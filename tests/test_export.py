@@ -555,7 +555,7 @@ ERRORS = {
     "unknown annotator": (["--annotator", "carol"], "error: unknown annotator 'carol' (annotators: alice, bob)"),
     "unknown label": (["--labels", "claim,person"], "error: unknown label 'person' (labels: claim, source, figure, date)"),
     "unknown status": (["--status", "finished"], "error: unknown status 'finished' (statuses: todo, in_progress, done, skipped, flagged)"),
-    "unknown format": (["--format", "csv"], "error: unknown format 'csv' (formats: jsonl, spacy, doccano)"),
+    "unknown format": (["--format", "csv"], "error: unknown format 'csv' (formats: jsonl, spacy, doccano, brat)"),
     "no gold layer": (["--gold"], "error: there is no gold (adjudicated) layer yet (annotators: alice, bob)"),
     "empty selection": (
         ["--annotator", "bob", "--labels", "date"],

@@ -204,7 +204,7 @@ BAD_INPUTS = {
         b'{"text": "Ten ships", "spans": [{"start": 0, "end": 3, "label": "figure", "norm": {"value": NaN}}], "_annotator_id": "a"}\n',
         'bad.jsonl:1: normalised value {"value":NaN} is not standard JSON (NaN or Infinity)',
     ),
-    "unsupported format": ("bad.csv", b"text\nhello\n", "bad.csv: not a supported format (use .txt, .md or .jsonl)"),
+    "unsupported format": ("bad.csv", b"text\nhello\n", "bad.csv: not a supported format (use .txt, .md, .jsonl or a brat .ann)"),
     "spans without annotator": (
         "bad.jsonl",
         b'{"text": "Ten ships", "spans": [{"start": 0, "end": 3, "label": "figure"}]}\n',

@@ -14,7 +14,9 @@ from annotations.cli.app import DEFAULT_DB, DbOption, UserError, app, open_store
 
 @app.command("import")
 def import_command(
-    paths: Annotated[list[Path], typer.Argument(help=".txt, .md or .jsonl files, or folders of them.")],
+    paths: Annotated[
+        list[Path], typer.Argument(help=".txt, .md or .jsonl files, brat .ann/.txt pairs, or folders of them.")
+    ],
     db: DbOption = DEFAULT_DB,
     annotator: Annotated[
         Optional[str], typer.Option(help="Annotator of pre-annotations whose lines name none.")
@@ -29,6 +31,13 @@ def import_command(
             help="Compute suggestions for the new documents (with the model saved by 'redline suggest --save').",
         ),
     ] = True,
+    label_map: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--map",
+            help="brat: TYPE=LABEL, the label of a brat entity type (repeatable); a type named as a label is that label.",
+        ),
+    ] = None,
 ) -> None:
     """Import articles (and pre-annotations) into the database: all or nothing."""
     from annotations.cli.app import count_bar, err
@@ -41,6 +50,12 @@ def import_command(
         suggest_documents,
     )
 
+    mapping: dict[str, str] = {}
+    for pair in label_map or ():
+        kind, sep, label = pair.partition("=")
+        if not sep or not kind.strip() or not label.strip():
+            raise UserError(f"--map {pair}: give TYPE=LABEL, e.g. --map Content=claim")
+        mapping[kind.strip()] = label.strip().lower()
     store = open_store(db)
     if if_empty and store.count_documents():
         store.close()
@@ -54,7 +69,7 @@ def import_command(
             raise UserError(f"{error} (the database's suggestion setting; or import with --no-suggest)") from None
     with store:
         with progress_bar("importing", total_bytes(paths)) as advance:
-            summary = import_paths(store, paths, annotator=annotator, progress=advance)
+            summary = import_paths(store, paths, annotator=annotator, progress=advance, label_map=mapping)
         out.print(summary.line(), markup=False)
         if config is None or not summary.added_ids:
             return

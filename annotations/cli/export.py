@@ -30,7 +30,7 @@ def export_command(
         typer.Option(
             "--format",
             "-f",
-            help="jsonl (Prodigy), spacy (DocBin) or doccano; default: spacy for a .spacy PATH, else jsonl.",
+            help="jsonl (Prodigy), spacy (DocBin), doccano or brat (a folder); default: spacy for a .spacy PATH, else jsonl.",
         ),
     ] = None,
     annotator: Annotated[
@@ -62,7 +62,7 @@ def export_command(
     seed: Annotated[int, typer.Option(help="Which documents --split puts where (same seed, same split).")] = 0,
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Export annotations: Prodigy JSONL, a spaCy DocBin or doccano JSONL.
+    """Export annotations: Prodigy JSONL, a spaCy DocBin, doccano JSONL or brat standoff.
 
     By default every annotator's layer goes out (not the gold layer or the
     suggestions), each document with spans once per annotator.
