@@ -386,6 +386,23 @@ class ArticleView(TextArea):
     def _on_resize(self) -> None:
         if self.wrapped_document._width != self.wrap_width:  # else wrapped already
             super()._on_resize()
+            self._drop_needless_scrollbar()
+
+    def _drop_needless_scrollbar(self) -> None:
+        """Hide the vertical scrollbar if the text fits the pane without it.
+
+        Textual keeps a scrollbar that narrowed the wrap as long as the text
+        wrapped at that narrower width overflows: a short article loaded
+        after a long one, or a pane widened a little, would keep a bar (and
+        a narrower wrap) that a freshly opened pane, wrapping at the full
+        width first, never shows.
+        """
+        if not self.show_vertical_scrollbar or self.wrapped_document.height > 2 * self.size.height:
+            return  # only a short text can fit: long ones are not wrapped twice
+        wider = self.wrap_width + self.styles.scrollbar_size_vertical
+        if WrappedDocument(self.document, wider, self.indent_width).height <= self.scrollable_content_region.height:
+            self.show_vertical_scrollbar = False
+            self._rewrap_and_refresh_virtual_size()
 
     # -- content ------------------------------------------------------------
 
@@ -393,6 +410,7 @@ class ArticleView(TextArea):
         shown = inert(text)
         self.load_text(shown)
         self.wrapped_document.__class__ = _WrappedArticle
+        self._drop_needless_scrollbar()
         if self.document.text != shown:
             raise ValueError(
                 "the article has line separators other than \\n; re-import it so its text is canonical"

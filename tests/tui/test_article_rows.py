@@ -8,7 +8,7 @@ against a freshly started app showing the same document, scroll position
 and width.
 
 ``REDLINE_LONG_RUN=3000`` runs the random sequences with that many
-examples, from random seeds, instead of the suite's 200 from fixed ones
+examples, from random seeds, instead of the suite's 160 from fixed ones
 (each starts two apps, so the suite keeps to what fits its five minutes).
 """
 
@@ -176,8 +176,11 @@ KEY_STEPS = [
 ]
 # ("g", n): go to the n-th document of the go-to list
 GO_TO_STEPS = [("g", n) for n in range(len(TEXTS))]
-# hypothesis picks each branch equally often: keys as often as resizes
-steps = st.one_of(st.sampled_from(KEY_STEPS + GO_TO_STEPS), st.integers(60, 200))
+# hypothesis picks each branch equally often: a third of the steps go to a
+# document through the go-to list (a screen over the pane, then a new
+# article), which is what showed another article's rows; with go-to steps
+# as rare as any key, 200 examples no longer found that bug
+steps = st.one_of(st.sampled_from(KEY_STEPS), st.sampled_from(GO_TO_STEPS), st.integers(60, 200))
 
 
 async def run_steps(db: Path, sequence: list, width: int) -> View:
@@ -207,8 +210,8 @@ async def run_steps(db: Path, sequence: list, width: int) -> View:
 
 PARTS = 4
 """The random sequences run as this many tests, so that parallel workers share them."""
-EXAMPLES = 50
-"""Examples of each part in the suite: 200 in all."""
+EXAMPLES = 40
+"""Examples of each part in the suite: 160 in all."""
 
 
 def random_keys_test(part: int):
@@ -235,6 +238,10 @@ def random_keys_test(part: int):
             sequence=[("right_square_bracket",), ("g", 2), ("n",), ("n",), ("n",), ("n",), ("pagedown",), ("g", 0)],
             width=179,
         )(test)
+        # found by this test: a short article after a long one kept the long
+        # one's scrollbar, so it was wrapped two columns narrower than a
+        # fresh pane wraps it (it fits the pane without the bar)
+        test = example(sequence=[("g", 4)], width=96)(test)
     return test
 
 
@@ -263,3 +270,34 @@ async def test_moving_between_documents_after_hiding_the_claim_list_shows_the_ne
                 assert_rows_are_the_articles(app, grid, (keys, screen.index))
             view = current_view(app, grid)
     assert view.rows == await fresh_view(sample_db, view)
+
+
+REVIEW_STEPS = [("n",), ("p",), ("j",), ("k",), ("j", "j", "j"), ("pagedown",), ("end",), ("question_mark", "escape")]
+
+
+@settings(max_examples=LONG_RUN // PARTS or 20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(sequence=st.lists(st.one_of(st.sampled_from(REVIEW_STEPS), st.integers(60, 200)), min_size=1, max_size=8))
+@seed(PARTS)
+async def test_the_review_screen_shows_only_the_open_article(sample_template, tmp_path_factory, sequence):
+    """The review screen shares the article column: after moving between
+    documents and disagreements, and resizing, its rows are the open
+    article's, in order, as a whole redraw draws them."""
+    db = tmp_path_factory.mktemp("review") / "review.db"
+    shutil.copy(sample_template, db)
+    with Store(db) as store:
+        app = RedlineApp(store, ANNOTATOR)
+        grid = Terminal(app)
+        async with app.run_test(size=(120, HEIGHT)):
+            await until_drawn(app)
+            await press_drawn(app, "R")
+            review = app.screen
+            assert review.document is not None
+            assert_rows_are_the_articles(app, grid, "review opened")
+            for n, step in enumerate(sequence):
+                if isinstance(step, int):
+                    await resize_drawn(app, step, HEIGHT)
+                else:
+                    await press_drawn(app, *step)
+                assert app.screen is review, (n, step)
+                assert_rows_are_the_articles(app, grid, (n, step, review.document.key))
