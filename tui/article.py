@@ -386,7 +386,9 @@ class ArticleView(TextArea):
     def _on_resize(self) -> None:
         if self.wrapped_document._width != self.wrap_width:  # else wrapped already
             super()._on_resize()
-            self._drop_needless_scrollbar()
+        # also when it was wrapped already: the layout may have rewrapped it
+        # for the new width before this event came
+        self._drop_needless_scrollbar()
 
     def _drop_needless_scrollbar(self) -> None:
         """Hide the vertical scrollbar if the text fits the pane without it.

@@ -242,6 +242,8 @@ def random_keys_test(part: int):
         # one's scrollbar, so it was wrapped two columns narrower than a
         # fresh pane wraps it (it fits the pane without the bar)
         test = example(sequence=[("g", 4)], width=96)(test)
+        # and a pane widened onto a short article kept its bar (a long run found it)
+        test = example(sequence=[("g", 4), 96], width=60)(test)
     return test
 
 
