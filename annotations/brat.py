@@ -111,9 +111,9 @@ class BratWriter:
         (self._folder / "visual.conf").write_text(visual_conf(self.labels), encoding="utf-8")
         for folder, sidecar in self._layers.values():
             (folder / SIDECAR).write_text(json.dumps(sidecar, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        umask = os.umask(0)
-        os.umask(umask)
-        self._folder.chmod(0o777 & ~umask)  # mkdtemp makes it private
+        from annotations.export_output import current_umask
+
+        self._folder.chmod(0o777 & ~current_umask())  # mkdtemp makes it private
         if self.path.is_dir():
             shutil.rmtree(self.path)
         os.replace(self._folder, self.path)

@@ -34,8 +34,7 @@ def expand(paths: list[Path]) -> list[Path]:
         if path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
             for ann in (p for p in found if p.suffix.lower() == ".ann"):
-                if not ann.with_suffix(".txt").is_file():
-                    raise CorpusError(f"{ann}: no {ann.with_suffix('.txt').name} beside it (brat keeps the text there)")
+                _brat_text(ann)
             # a folder's annotations.jsonl comes after the articles it annotates
             files += [p for p in found if p.suffix.lower() not in (".jsonl", ".ann")] + [
                 p for p in found if p.suffix.lower() == ".jsonl"
@@ -43,14 +42,18 @@ def expand(paths: list[Path]) -> list[Path]:
         elif path.is_file():
             if path.suffix.lower() not in SUFFIXES:
                 raise CorpusError(f"{path}: not a supported format (use .txt, .md, .jsonl or a brat .ann)")
-            if path.suffix.lower() == ".ann":
-                if not path.with_suffix(".txt").is_file():
-                    raise CorpusError(f"{path}: no {path.with_suffix('.txt').name} beside it (brat keeps the text there)")
-                path = path.with_suffix(".txt")
-            files.append(path)
+            files.append(_brat_text(path) if path.suffix.lower() == ".ann" else path)
         else:
             raise CorpusError(f"{path}: no such file or folder")
     return files
+
+
+def _brat_text(ann: Path) -> Path:
+    """The .txt a brat .ann annotates, which must be beside it."""
+    text = ann.with_suffix(".txt")
+    if not text.is_file():
+        raise CorpusError(f"{ann}: no {text.name} beside it (brat keeps the text there)")
+    return text
 
 
 @dataclass(frozen=True, slots=True)

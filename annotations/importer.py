@@ -151,11 +151,11 @@ def _parse(
     """Parse and check a batch of units: the documents, and for each the text
     to tokenize ("" when the text is already stored and needs no tokens)."""
     items: list[DocumentInput] = []
+    labels = options.labels
     for unit in batch:
         item = corpus.parse(unit, options=options)
         if item is None:
             continue
-        labels = options.labels
         for layer in item.layers:
             for span in layer.spans:
                 if span.label not in labels:
